@@ -1,0 +1,128 @@
+//! Result codes, their static texts and the per-thread detail message.
+
+use super::boundary::guard_value;
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+
+/// The result of every fallible call. `NOOB_OK` is 0; a code's value never changes
+/// and is never reused for another meaning.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum noob_result {
+    /// Success.
+    NOOB_OK = 0,
+    /// A required pointer argument was NULL.
+    NOOB_ERR_NULL_POINTER = 1,
+    /// An argument is out of its documented range.
+    NOOB_ERR_INVALID_ARGUMENT = 2,
+    /// A text argument is not valid UTF-8.
+    NOOB_ERR_INVALID_UTF8 = 3,
+    /// The named item does not exist.
+    NOOB_ERR_NOT_FOUND = 4,
+    /// Memory could not be allocated.
+    NOOB_ERR_OUT_OF_MEMORY = 5,
+    /// The library hit an internal bug (a Rust panic); the call had no effect that
+    /// can be relied on, but the library is still usable.
+    NOOB_ERR_PANIC = 6,
+    /// An output buffer is too small; the call reports the size needed.
+    NOOB_ERR_BUFFER_TOO_SMALL = 7,
+    /// A fixed capacity of the library would be exceeded.
+    NOOB_ERR_LIMIT_EXCEEDED = 8,
+    /// The buffer token belongs to another pool.
+    NOOB_ERR_WRONG_POOL = 9,
+    /// The buffer token names no buffer currently lent (released twice, or never acquired).
+    NOOB_ERR_NOT_OUTSTANDING = 10,
+}
+
+/// Every code, in value order (used by `noob_result_str` and by tests).
+pub(crate) const ALL_RESULTS: [noob_result; 11] = [
+    noob_result::NOOB_OK,
+    noob_result::NOOB_ERR_NULL_POINTER,
+    noob_result::NOOB_ERR_INVALID_ARGUMENT,
+    noob_result::NOOB_ERR_INVALID_UTF8,
+    noob_result::NOOB_ERR_NOT_FOUND,
+    noob_result::NOOB_ERR_OUT_OF_MEMORY,
+    noob_result::NOOB_ERR_PANIC,
+    noob_result::NOOB_ERR_BUFFER_TOO_SMALL,
+    noob_result::NOOB_ERR_LIMIT_EXCEEDED,
+    noob_result::NOOB_ERR_WRONG_POOL,
+    noob_result::NOOB_ERR_NOT_OUTSTANDING,
+];
+
+impl noob_result {
+    /// The static description, NUL-terminated.
+    pub fn text(self) -> &'static str {
+        match self {
+            noob_result::NOOB_OK => "ok\0",
+            noob_result::NOOB_ERR_NULL_POINTER => "a required pointer argument was NULL\0",
+            noob_result::NOOB_ERR_INVALID_ARGUMENT => "invalid argument\0",
+            noob_result::NOOB_ERR_INVALID_UTF8 => "text is not valid UTF-8\0",
+            noob_result::NOOB_ERR_NOT_FOUND => "not found\0",
+            noob_result::NOOB_ERR_OUT_OF_MEMORY => "out of memory\0",
+            noob_result::NOOB_ERR_PANIC => "internal error (a Rust panic was caught)\0",
+            noob_result::NOOB_ERR_BUFFER_TOO_SMALL => "output buffer too small\0",
+            noob_result::NOOB_ERR_LIMIT_EXCEEDED => "a capacity limit would be exceeded\0",
+            noob_result::NOOB_ERR_WRONG_POOL => "buffer belongs to another pool\0",
+            noob_result::NOOB_ERR_NOT_OUTSTANDING => {
+                "buffer is not lent (released twice, or never acquired)\0"
+            }
+        }
+    }
+}
+
+const UNKNOWN_CODE: &str = "unknown result code\0";
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// Records the detail message of this thread's latest failure.
+pub(crate) fn set_last_error(message: String) {
+    // An interior NUL would truncate the C string; replace it rather than lose the message.
+    let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    // `try_with` fails only while the thread is being torn down: then there is no one to read it.
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = message);
+}
+
+/// The static, NUL-terminated description of a result code. Unknown codes
+/// (from a newer header, or garbage) give "unknown result code". Never NULL.
+///
+/// Thread safety: safe from any thread.
+#[no_mangle]
+pub extern "C" fn noob_result_str(code: u32) -> *const c_char {
+    guard_value("noob_result_str", UNKNOWN_CODE.as_ptr().cast(), || {
+        let text = ALL_RESULTS
+            .get(code as usize)
+            .map_or(UNKNOWN_CODE, |result| result.text());
+        text.as_ptr().cast()
+    })
+}
+
+/// The detail message of the latest failed call made by this thread, NUL-terminated,
+/// or "" if none failed yet. Read it right away, on the failing thread: the pointer
+/// stays valid only until this thread's next failing call into the library.
+/// Successful calls leave it unchanged. Never NULL.
+///
+/// Thread safety: each thread has its own message.
+#[no_mangle]
+pub extern "C" fn noob_last_error_message() -> *const c_char {
+    guard_value("noob_last_error_message", c"".as_ptr(), || {
+        LAST_ERROR
+            .try_with(|slot| slot.borrow().as_ptr())
+            .unwrap_or(c"".as_ptr())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_their_index_in_all() {
+        for (index, code) in ALL_RESULTS.iter().enumerate() {
+            assert_eq!(*code as usize, index);
+            assert!(code.text().ends_with('\0'));
+        }
+    }
+}

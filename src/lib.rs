@@ -1,0 +1,10 @@
+//! libnoob_core: a fast core for event-driven graph processing.
+//!
+//! The crate has two halves. The core modules (`buffer_pool`, ...) are plain
+//! Rust: no C types, no FFI. The `ffi` module is the thin C ABI over them; it is
+//! what `include/noob_core.h` describes and what the Python package calls.
+
+pub mod buffer_pool;
+pub mod ffi;
+
+pub use buffer_pool::{BufferLease, BufferPool, BufferToken, PoolError, PoolStats};
