@@ -280,7 +280,12 @@ impl BufferPool {
     /// refused and changes nothing.
     pub fn release(&self, token: BufferToken) -> Result<(), PoolError> {
         if token.pool_tag() != self.tag {
-            return Err(PoolError::WrongPool(token));
+            // Tag 0 is no pool's: such a token was never lent at all.
+            return Err(if token.pool_tag() == 0 {
+                PoolError::NotOutstanding(token)
+            } else {
+                PoolError::WrongPool(token)
+            });
         }
         let discarded_block;
         {

@@ -35,7 +35,9 @@ pub enum noob_result {
     NOOB_ERR_NOT_OUTSTANDING = 10,
 }
 
-/// Every code, in value order (used by `noob_result_str` and by tests).
+/// Every code (used by `noob_result_str` and by tests). Values are grouped by
+/// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
+/// 30-39 serializer, 40-49 noob drop-in.
 pub(crate) const ALL_RESULTS: [noob_result; 11] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
@@ -93,7 +95,8 @@ pub(crate) fn set_last_error(message: String) {
 pub extern "C" fn noob_result_str(code: u32) -> *const c_char {
     guard_value("noob_result_str", UNKNOWN_CODE.as_ptr().cast(), || {
         let text = ALL_RESULTS
-            .get(code as usize)
+            .iter()
+            .find(|result| **result as u32 == code)
             .map_or(UNKNOWN_CODE, |result| result.text());
         text.as_ptr().cast()
     })
@@ -119,10 +122,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_their_index_in_all() {
-        for (index, code) in ALL_RESULTS.iter().enumerate() {
-            assert_eq!(*code as usize, index);
+    fn every_code_has_its_own_text() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ALL_RESULTS {
+            assert!(seen.insert(code as u32), "{code:?} listed twice");
             assert!(code.text().ends_with('\0'));
+            // SAFETY: the function returns a static NUL-terminated string.
+            let text = unsafe { std::ffi::CStr::from_ptr(noob_result_str(code as u32)) };
+            assert_eq!(text.to_bytes_with_nul(), code.text().as_bytes());
         }
+        // SAFETY: as above.
+        let unknown = unsafe { std::ffi::CStr::from_ptr(noob_result_str(9999)) };
+        assert_eq!(unknown.to_str().unwrap(), "unknown result code");
     }
 }
