@@ -43,8 +43,10 @@ static void test_prefill_and_max_pooled(void) {
     noob_buffer_pool_stats stats = stats_of(pool);
     CHECK(stats.hits == 3 && stats.misses == 2 && stats.pooled == 0 && stats.outstanding == 5);
     for (int i = 0; i < 5; i++) CHECK_OK(noob_buffer_pool_release(pool, buffers[i].token));
+    /* The first release goes to this thread's one-buffer cache, three to the shared
+     * idle list (max_pooled), and the last is freed. */
     stats = stats_of(pool);
-    CHECK(stats.pooled == 3 && stats.discarded == 2 && stats.outstanding == 0);
+    CHECK(stats.pooled == 4 && stats.discarded == 1 && stats.outstanding == 0);
     noob_buffer_pool_free(pool);
 }
 
@@ -114,7 +116,7 @@ static void test_many_threads_never_share_a_buffer(void) {
     noob_buffer_pool_stats stats = stats_of(pool);
     CHECK(stats.outstanding == 0);
     CHECK(stats.hits + stats.misses == (uint64_t)THREADS * ROUNDS);
-    CHECK(stats.pooled <= 4);
+    CHECK(stats.pooled <= 4); /* the workers' cached buffers went back when they exited */
     noob_buffer_pool_free(pool);
 }
 
