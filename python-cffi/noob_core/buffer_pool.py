@@ -8,12 +8,18 @@ released the view is revoked, so no two holders ever write the same bytes.
 from __future__ import annotations
 
 import sys
+import threading
 from typing import NamedTuple
 
 from ._native import ffi, lib
 from .exceptions import NotOutstandingError, PoolClosedError, WrongPoolError, check, error_for
 
 __all__ = ["BufferPool", "PooledBuffer", "BufferPoolStats"]
+
+# One output struct per thread, reused: allocating it per call costs more than the call.
+_per_thread = threading.local()
+_acquire = lib.noob_buffer_pool_acquire
+_release = lib.noob_buffer_pool_release
 
 
 class BufferPoolStats(NamedTuple):
@@ -73,12 +79,17 @@ class BufferPool:
 
     def acquire(self) -> PooledBuffer:
         """Lend a buffer. A reused buffer still holds what its previous holder wrote."""
-        handle = self._live()
-        out = ffi.new("noob_buffer *")
-        code = lib.noob_buffer_pool_acquire(handle, out)
+        handle = self._handle
+        if handle is None:
+            raise PoolClosedError("the buffer pool is closed")
+        try:
+            lease = _per_thread.lease
+        except AttributeError:  # first acquire on this thread
+            lease = _per_thread.lease = ffi.new("noob_buffer *")
+        code = _acquire(handle, lease)
         if code:
             raise error_for(code)
-        return PooledBuffer(self, handle, out.data, out.len, out.token)
+        return PooledBuffer(self, handle, lease.data, lease.len, lease.token)
 
     def release(self, buffer: PooledBuffer) -> None:
         """Take ``buffer`` back; same as ``buffer.release()``."""
@@ -173,8 +184,9 @@ class PooledBuffer:
             raise NotOutstandingError("the buffer was already released")
         if self._pool._handle is None:
             raise PoolClosedError("the pool is closed; the buffer stays valid until it is dropped")
-        self._revoke_views()
-        code = lib.noob_buffer_pool_release(self._handle, self._token)
+        if self._view is not None:
+            self._revoke_views()
+        code = _release(self._handle, self._token)
         if code:
             raise error_for(code)
         self._released = True
@@ -182,8 +194,6 @@ class PooledBuffer:
 
     def _revoke_views(self) -> None:
         """Revoke our memoryview and make sure no other view of the memory survives."""
-        if self._view is None:
-            return
         self._view.release()  # BufferError if something (numpy, ...) exported it
         # Slices and memoryviews derived from ours keep the exporter referenced.
         # Expected references: our attribute and getrefcount's argument.
