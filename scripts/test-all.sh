@@ -65,4 +65,15 @@ make_venv "$venv"
 "$venv/bin/pip" install -q "./python-cffi[test]"
 (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
 
+# Other supported interpreters, where the machine has them (pyenv puts them on PATH).
+for python in python3.12 python3.13; do
+    "$python" -c "" 2>/dev/null || continue
+    say "Python: $("$python" --version), fresh venv, pytest"
+    venv="$work/venv-$python"
+    "$python" -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q "./python-cffi[test]"
+    (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
+done
+
 say "all checks passed"
