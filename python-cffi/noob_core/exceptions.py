@@ -23,7 +23,6 @@ __all__ = [
     "WrongPoolError",
     "NotOutstandingError",
     "PoolClosedError",
-    "check",
 ]
 
 
