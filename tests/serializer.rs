@@ -659,3 +659,28 @@ fn builder_refuses_calls_out_of_order_and_stays_unchanged() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The error examples of docs/wire-format.md.
+#[test]
+fn spec_error_examples() {
+    let hex = |text: &str| -> Vec<u8> {
+        text.split_whitespace()
+            .map(|byte| u8::from_str_radix(byte, 16).unwrap())
+            .collect()
+    };
+    let (offset, kind) = decode_error(&hex("89 4E 4F 42 01 07 FF FF FF FF 00"));
+    assert_eq!(offset, 6);
+    assert!(matches!(kind, DecodeErrorKind::LengthTooLarge { remaining: 1, .. }));
+    assert_eq!(
+        decode_error(&hex("89 4E 4F 42 01 05 02 00 00 00 C3 28")),
+        (10, DecodeErrorKind::InvalidUtf8)
+    );
+    assert_eq!(
+        decode_error(&hex("89 4E 4F 42 02 00")),
+        (4, DecodeErrorKind::UnsupportedVersion(2))
+    );
+    assert_eq!(
+        decode_error(&hex("89 4E 4F 42 01 00 00")),
+        (6, DecodeErrorKind::TrailingBytes { count: 1 })
+    );
+}
