@@ -157,11 +157,10 @@ fn check_len(kind: Kind, len: usize) -> Result<(), EncodeError> {
     }
 }
 
-fn at_step(step: String) -> impl FnOnce(EncodeError) -> EncodeError {
-    move |mut error| {
-        error.path.insert_str(0, &step);
-        error
-    }
+/// Prefixes an error's path with one step (built only when there is an error).
+fn at_step(mut error: EncodeError, step: impl FnOnce() -> String) -> EncodeError {
+    error.path.insert_str(0, &step());
+    error
 }
 
 /// Size of `value` without the header; `depth` is the nesting level of its container.
@@ -181,7 +180,8 @@ fn measure(value: &Value, depth: usize) -> Result<usize, EncodeError> {
             check_container(Kind::List, items.len(), depth)?;
             let mut total = 5usize;
             for (index, item) in items.iter().enumerate() {
-                let size = measure(item, depth + 1).map_err(at_step(format!("[{index}]")))?;
+                let size = measure(item, depth + 1)
+                    .map_err(|error| at_step(error, || format!("[{index}]")))?;
                 total = total.saturating_add(size);
             }
             total
@@ -196,8 +196,9 @@ fn measure(value: &Value, depth: usize) -> Result<usize, EncodeError> {
             }
             let mut total = 5usize;
             for (key, item) in entries {
-                check_len(Kind::Str, key.len()).map_err(at_step(key_step(key)))?;
-                let size = measure(item, depth + 1).map_err(at_step(key_step(key)))?;
+                let size = check_len(Kind::Str, key.len())
+                    .and_then(|()| measure(item, depth + 1))
+                    .map_err(|error| at_step(error, || key_step(key)))?;
                 total = total.saturating_add(4 + key.len()).saturating_add(size);
             }
             total

@@ -11,7 +11,7 @@
 pub mod builder;
 pub mod codec;
 pub mod error;
-pub mod format;
+pub(crate) mod format;
 pub mod value;
 
 pub use builder::{Builder, BuilderError};
