@@ -6,8 +6,11 @@
 //! `cargo bench --bench serializer`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use noob_core::serializer::{decode, encode, encode_batch, Builder, Value};
+use noob_core::ffi::result::noob_result;
+use noob_core::ffi::serializer::*;
+use noob_core::serializer::{decode, encode, encode_batch, Builder, Document, Value};
 use std::hint::black_box;
+use std::ptr::null_mut;
 
 // ---------------------------------------------------------------------------
 // Workloads: a port of workloads.py (Lcg, make_dict's units, small_dict, frame_dict)
@@ -225,6 +228,105 @@ fn push(builder: &mut Builder, value: &Value) {
     .unwrap()
 }
 
+/// Pushes a value through the C builder functions, one call per item, as C code would.
+fn push_c(builder: *mut noob_value_builder, value: &Value) {
+    // SAFETY: a live builder; pointers with their lengths.
+    let code = unsafe {
+        match value {
+            Value::Null => noob_value_builder_push_null(builder),
+            Value::Bool(b) => noob_value_builder_push_bool(builder, *b),
+            Value::Int(n) => noob_value_builder_push_int(builder, *n),
+            Value::Float(x) => noob_value_builder_push_float(builder, *x),
+            Value::Str(text) => {
+                noob_value_builder_push_str(builder, text.as_ptr().cast(), text.len())
+            }
+            Value::Bytes(bytes) => {
+                noob_value_builder_push_bytes(builder, bytes.as_ptr(), bytes.len())
+            }
+            Value::List(items) => {
+                noob_value_builder_begin_list(builder);
+                items.iter().for_each(|item| push_c(builder, item));
+                noob_value_builder_end_list(builder)
+            }
+            Value::Dict(entries) => {
+                noob_value_builder_begin_dict(builder);
+                for (key, item) in entries {
+                    noob_value_builder_push_key(builder, key.as_ptr().cast(), key.len());
+                    push_c(builder, item);
+                }
+                noob_value_builder_end_dict(builder)
+            }
+        }
+    };
+    assert_eq!(code, noob_result::NOOB_OK);
+}
+
+fn c_abi(c: &mut Criterion) {
+    for (name, value) in payloads() {
+        let blob = encode(&value).unwrap();
+        let mut group = c.benchmark_group(format!("C ABI: {name}"));
+        group.throughput(Throughput::Bytes(blob.len() as u64));
+        let mut builder = null_mut();
+        // SAFETY: valid out pointer; freed after the group.
+        unsafe { noob_value_builder_new(&mut builder) };
+        group.bench_function("encode: builder calls + build_encoded", |b| {
+            b.iter(|| {
+                push_c(builder, black_box(&value));
+                let mut bytes = null_mut();
+                // SAFETY: live builder; the blob is freed right away.
+                unsafe {
+                    assert_eq!(
+                        noob_value_builder_build_encoded(builder, &mut bytes),
+                        noob_result::NOOB_OK
+                    );
+                    noob_bytes_free(bytes);
+                }
+            })
+        });
+        // SAFETY: made above.
+        unsafe { noob_value_builder_free(builder) };
+        group.bench_function("decode: noob_value_decode + free", |b| {
+            b.iter(|| {
+                let mut decoded = null_mut();
+                // SAFETY: the blob with its length; the value is freed right away.
+                unsafe {
+                    assert_eq!(
+                        noob_value_decode(black_box(blob.as_ptr()), blob.len(), &mut decoded),
+                        noob_result::NOOB_OK
+                    );
+                    noob_value_free(decoded);
+                }
+            })
+        });
+        let mut decoded = null_mut();
+        // SAFETY: valid pointers; the value is freed after the group.
+        unsafe { noob_value_decode(blob.as_ptr(), blob.len(), &mut decoded) };
+        let mut buffer = vec![0u8; blob.len()];
+        group.bench_function("encode: noob_value_node_encode_into", |b| {
+            b.iter(|| {
+                let mut size = 0;
+                // SAFETY: a live node; the buffer with its capacity.
+                unsafe {
+                    assert_eq!(
+                        noob_value_node_encode_into(
+                            black_box(decoded),
+                            NOOB_VALUE_ROOT,
+                            buffer.as_mut_ptr(),
+                            buffer.len(),
+                            &mut size
+                        ),
+                        noob_result::NOOB_OK
+                    );
+                }
+                size
+            })
+        });
+        // SAFETY: made above.
+        unsafe { noob_value_free(decoded) };
+        group.finish();
+    }
+}
+
 fn payloads() -> Vec<(&'static str, Value)> {
     vec![
         ("frame (pickle 307,361 B)", frame_dict(5)),
@@ -249,7 +351,13 @@ fn single_values(c: &mut Criterion) {
                 builder.finish().unwrap()
             })
         });
-        group.bench_function("decode", |b| b.iter(|| decode(black_box(&blob)).unwrap()));
+        group.bench_function("decode to Value", |b| {
+            b.iter(|| decode(black_box(&blob)).unwrap())
+        });
+        group.bench_function(
+            "decode to Document (from a slice: validate, index, copy)",
+            |b| b.iter(|| Document::from_slice(black_box(&blob)).unwrap()),
+        );
         group.finish();
     }
 }
@@ -282,5 +390,5 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_values, batch);
+criterion_group!(benches, single_values, c_abi, batch);
 criterion_main!(benches);

@@ -27,64 +27,66 @@
         }                                                                        \
     } while (0)
 
-static void walk(const noob_value_node *node, int depth) {
+static void walk(const noob_value *value, size_t node, size_t count, int depth) {
     noob_value_type type;
-    CHECK(noob_value_node_type(node, &type) == NOOB_OK);
+    CHECK(node < count);
+    CHECK(noob_value_node_type(value, node, &type) == NOOB_OK);
     CHECK(depth <= NOOB_VALUE_MAX_DEPTH);
     size_t len = 0;
-    noob_result len_code = noob_value_node_len(node, &len);
+    noob_result len_code = noob_value_node_len(value, node, &len);
     switch (type) {
     case NOOB_VALUE_NULL:
         CHECK(len_code == NOOB_ERR_WRONG_TYPE);
         break;
     case NOOB_VALUE_BOOL: {
         bool b;
-        CHECK(noob_value_node_get_bool(node, &b) == NOOB_OK);
+        CHECK(noob_value_node_get_bool(value, node, &b) == NOOB_OK);
         break;
     }
     case NOOB_VALUE_INT: {
         int64_t i;
-        CHECK(noob_value_node_get_int(node, &i) == NOOB_OK);
-        CHECK(noob_value_node_get_float(node, &(double){0}) == NOOB_ERR_WRONG_TYPE);
+        double f;
+        CHECK(noob_value_node_get_int(value, node, &i) == NOOB_OK);
+        CHECK(noob_value_node_get_float(value, node, &f) == NOOB_ERR_WRONG_TYPE);
         break;
     }
     case NOOB_VALUE_FLOAT: {
         double f;
-        CHECK(noob_value_node_get_float(node, &f) == NOOB_OK);
+        CHECK(noob_value_node_get_float(value, node, &f) == NOOB_OK);
         break;
     }
     case NOOB_VALUE_STR: {
         const char *text;
         size_t n;
-        CHECK(noob_value_node_get_str(node, &text, &n) == NOOB_OK && n == len);
+        CHECK(noob_value_node_get_str(value, node, &text, &n) == NOOB_OK && n == len);
         break;
     }
     case NOOB_VALUE_BYTES: {
         const uint8_t *data;
         size_t n;
-        CHECK(noob_value_node_get_bytes(node, &data, &n) == NOOB_OK && n == len);
+        CHECK(noob_value_node_get_bytes(value, node, &data, &n) == NOOB_OK && n == len);
         break;
     }
-    case NOOB_VALUE_LIST:
+    case NOOB_VALUE_LIST: {
         CHECK(len_code == NOOB_OK);
+        size_t item;
         for (size_t i = 0; i < len; i++) {
-            const noob_value_node *item;
-            CHECK(noob_value_node_list_get(node, i, &item) == NOOB_OK);
-            walk(item, depth + 1);
+            CHECK(noob_value_node_list_get(value, node, i, &item) == NOOB_OK);
+            CHECK(item > node);
+            walk(value, item, count, depth + 1);
         }
-        CHECK(noob_value_node_list_get(node, len, &(const noob_value_node *){0}) ==
-              NOOB_ERR_INVALID_ARGUMENT);
+        CHECK(noob_value_node_list_get(value, node, len, &item) == NOOB_ERR_INVALID_ARGUMENT);
         break;
+    }
     case NOOB_VALUE_DICT:
         CHECK(len_code == NOOB_OK);
         for (size_t i = 0; i < len; i++) {
             const char *key;
-            size_t key_len;
-            const noob_value_node *item, *found;
-            CHECK(noob_value_node_dict_entry(node, i, &key, &key_len, &item) == NOOB_OK);
-            CHECK(noob_value_node_dict_find(node, key, key_len, &found) == NOOB_OK);
+            size_t key_len, item, found;
+            CHECK(noob_value_node_dict_entry(value, node, i, &key, &key_len, &item) == NOOB_OK);
+            CHECK(noob_value_node_dict_find(value, node, key, key_len, &found) == NOOB_OK);
             CHECK(found == item); /* keys are unique */
-            walk(item, depth + 1);
+            walk(value, item, count, depth + 1);
         }
         break;
     default:
@@ -101,22 +103,34 @@ static void decode_mode(const uint8_t *data, size_t size) {
         CHECK(value == NULL);
         return;
     }
-    const noob_value_node *root;
-    CHECK(noob_value_get_root(value, &root) == NOOB_OK);
-    walk(root, 0);
+    size_t count = 0;
+    CHECK(noob_value_node_count(value, &count) == NOOB_OK && count >= 1 && count <= size);
+    walk(value, NOOB_VALUE_ROOT, count, 0);
+    noob_value_type type;
+    CHECK(noob_value_node_type(value, count, &type) == NOOB_ERR_INVALID_ARGUMENT);
     size_t needed = 0;
-    CHECK(noob_value_node_encoded_size(root, &needed) == NOOB_OK);
+    CHECK(noob_value_node_encoded_size(value, NOOB_VALUE_ROOT, &needed) == NOOB_OK);
     CHECK(needed == size);
     uint8_t *buffer = malloc(size);
     CHECK(buffer != NULL);
     size_t written = 0;
-    if (size > 0) {
-        CHECK(noob_value_node_encode_into(root, buffer, size - 1, &written) ==
-              NOOB_ERR_BUFFER_TOO_SMALL);
-        CHECK(written == size);
-    }
-    CHECK(noob_value_node_encode_into(root, buffer, size, &written) == NOOB_OK);
+    CHECK(noob_value_node_encode_into(value, NOOB_VALUE_ROOT, buffer, size - 1, &written) ==
+          NOOB_ERR_BUFFER_TOO_SMALL);
+    CHECK(written == size);
+    CHECK(noob_value_node_encode_into(value, NOOB_VALUE_ROOT, buffer, size, &written) == NOOB_OK);
     CHECK(written == size && memcmp(buffer, data, size) == 0);
+    /* Every node re-encodes as a blob of its own that decodes. */
+    for (size_t node = 0; node < count; node++) {
+        noob_bytes *blob = NULL;
+        CHECK(noob_value_node_encode(value, node, &blob) == NOOB_OK);
+        const uint8_t *bytes;
+        size_t len;
+        CHECK(noob_bytes_get(blob, &bytes, &len) == NOOB_OK);
+        noob_value *part = NULL;
+        CHECK(noob_value_decode(bytes, len, &part) == NOOB_OK);
+        noob_value_free(part);
+        noob_bytes_free(blob);
+    }
     free(buffer);
     noob_value_free(value);
 }

@@ -34,6 +34,12 @@
 #define NOOB_VALUE_MAX_DEPTH 256
 
 /**
+ * The node number of a value's root. Nodes are numbered in the order they appear in
+ * the blob, from 0 to the node count minus one.
+ */
+#define NOOB_VALUE_ROOT 0
+
+/**
  * The result of every fallible call. `NOOB_OK` is 0; a code's value never changes
  * and is never reused for another meaning.
  */
@@ -161,8 +167,11 @@ typedef struct noob_bytes noob_bytes;
 typedef struct noob_bytes_list noob_bytes_list;
 
 /**
- * A decoded (or built) value: an immutable tree. Read it through
- * `noob_value_get_root` and the `noob_value_node_*` functions.
+ * A decoded (or built) value: the validated blob kept as it is, with an index over
+ * it. Its parts are *nodes*, named by number (`size_t`): the root is
+ * `NOOB_VALUE_ROOT` (0), and the list, dict and lookup functions give the numbers of
+ * the others. A node number is only meaningful with the value it came from; an
+ * unknown number is refused with `NOOB_ERR_INVALID_ARGUMENT`.
  *
  * Thread safety: every reading function may be called from many threads at once;
  * `noob_value_free` must be the last call on it.
@@ -178,14 +187,6 @@ typedef struct noob_value noob_value;
  * Thread safety: use a builder from one thread at a time.
  */
 typedef struct noob_value_builder noob_value_builder;
-
-/**
- * One node of a `noob_value` tree, borrowed: valid until its `noob_value` is freed.
- * Never pass a node to `noob_value_free`.
- *
- * Thread safety: as its `noob_value`.
- */
-typedef struct noob_value_node noob_value_node;
 
 /**
  * A lent buffer. `data` points to `len` writable bytes that belong to the holder
@@ -500,16 +501,16 @@ noob_result noob_value_builder_build_encoded(struct noob_value_builder *builder,
 void noob_value_builder_free(struct noob_value_builder *builder);
 
 /**
- * Decodes the blob of `len` bytes at `data` (NULL only when `len` is 0) into a value
- * tree. The blob is not referenced after the call. On success `*value_out` owns the
- * tree: free it exactly once with `noob_value_free`.
+ * Decodes the blob of `len` bytes at `data` (NULL only when `len` is 0). The blob is
+ * validated, then copied (it is not referenced after the call). On success
+ * `*value_out` owns the value: free it exactly once with `noob_value_free`.
  *
  * Any byte string is safe to pass: a blob that is not valid (wrong magic, unknown
  * version, truncated, lying lengths, invalid UTF-8, nesting deeper than
  * `NOOB_VALUE_MAX_DEPTH`, a repeated dict key, trailing bytes) gives
  * `NOOB_ERR_DECODE`, and the detail message names the problem and its byte offset.
- * Memory use is bounded by a small multiple of `len`. Other errors:
- * `NOOB_ERR_NULL_POINTER`.
+ * Memory use is bounded by a small multiple of `len` (about 50 bytes per node; each
+ * node takes at least one byte of blob). Other errors: `NOOB_ERR_NULL_POINTER`.
  *
  * # Safety
  * `data` must point to `len` readable bytes; `value_out` must be NULL or writable.
@@ -517,20 +518,18 @@ void noob_value_builder_free(struct noob_value_builder *builder);
 noob_result noob_value_decode(const uint8_t *data, size_t len, struct noob_value **value_out);
 
 /**
- * The root node of a value tree, valid until `noob_value_free(value)`.
- *
+ * Writes how many nodes the value has (node numbers run from 0 to this minus one).
  * Errors: `NOOB_ERR_NULL_POINTER`.
  *
  * # Safety
- * `value` must be NULL or a live value; `node_out` NULL or writable.
+ * `value` must be NULL or a live value; `count_out` NULL or writable.
  */
-noob_result noob_value_get_root(const struct noob_value *value,
-                                const struct noob_value_node **node_out);
+noob_result noob_value_node_count(const struct noob_value *value, size_t *count_out);
 
 /**
- * Frees a value tree; every node, string and byte view taken from it becomes
- * invalid. NULL is accepted and does nothing. Call it exactly once per value, after
- * every other call on it has returned; never pass a node.
+ * Frees a value; every string and byte view taken from it becomes invalid. NULL is
+ * accepted and does nothing. Call it exactly once per value, after every other call
+ * on it has returned.
  *
  * # Safety
  * `value` must be NULL or a value from `noob_value_decode` / `noob_value_builder_build`
@@ -539,177 +538,208 @@ noob_result noob_value_get_root(const struct noob_value *value,
 void noob_value_free(struct noob_value *value);
 
 /**
- * Writes the node's kind to `*type_out`. Errors: `NOOB_ERR_NULL_POINTER`.
+ * Writes the kind of node `node`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `type_out` NULL or writable.
+ * `value` must be NULL or a live value; `type_out` NULL or writable.
  */
-noob_result noob_value_node_type(const struct noob_value_node *node, noob_value_type *type_out);
+noob_result noob_value_node_type(const struct noob_value *value,
+                                 size_t node,
+                                 noob_value_type *type_out);
 
 /**
  * Writes the node's length: items of a list, entries of a dict, bytes of a str or
- * bytes value. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (a null, bool,
- * int or float has no length).
+ * bytes value.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE` (a null, bool, int or float has no length).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `len_out` NULL or writable.
+ * `value` must be NULL or a live value; `len_out` NULL or writable.
  */
-noob_result noob_value_node_len(const struct noob_value_node *node, size_t *len_out);
+noob_result noob_value_node_len(const struct noob_value *value, size_t node, size_t *len_out);
 
 /**
- * Reads a bool. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE`.
+ * Reads a bool.
  *
- * # Safety
- * `node` must be NULL or a node of a live value; `value_out` NULL or writable.
- */
-noob_result noob_value_node_get_bool(const struct noob_value_node *node, bool *value_out);
-
-/**
- * Reads an int. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (floats are
- * not converted).
- *
- * # Safety
- * `node` must be NULL or a node of a live value; `value_out` NULL or writable.
- */
-noob_result noob_value_node_get_int(const struct noob_value_node *node, int64_t *value_out);
-
-/**
- * Reads a float. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (ints are not
- * converted).
- *
- * # Safety
- * `node` must be NULL or a node of a live value; `value_out` NULL or writable.
- */
-noob_result noob_value_node_get_float(const struct noob_value_node *node, double *value_out);
-
-/**
- * Borrows a string: `*text_out` points to `*len_out` bytes of UTF-8, not
- * NUL-terminated, valid until the value is freed. Errors: `NOOB_ERR_NULL_POINTER`,
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
  * `NOOB_ERR_WRONG_TYPE`.
  *
  * # Safety
- * `node` must be NULL or a node of a live value; the outputs NULL or writable.
+ * `value` must be NULL or a live value; `bool_out` NULL or writable.
  */
-noob_result noob_value_node_get_str(const struct noob_value_node *node,
+noob_result noob_value_node_get_bool(const struct noob_value *value, size_t node, bool *bool_out);
+
+/**
+ * Reads an int (a float is not converted).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `int_out` NULL or writable.
+ */
+noob_result noob_value_node_get_int(const struct noob_value *value, size_t node, int64_t *int_out);
+
+/**
+ * Reads a float (an int is not converted).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `float_out` NULL or writable.
+ */
+noob_result noob_value_node_get_float(const struct noob_value *value,
+                                      size_t node,
+                                      double *float_out);
+
+/**
+ * Borrows a string: `*text_out` points to `*len_out` bytes of UTF-8, not
+ * NUL-terminated, valid until the value is freed.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_get_str(const struct noob_value *value,
+                                    size_t node,
                                     const char **text_out,
                                     size_t *len_out);
 
 /**
  * Borrows a byte string: `*data_out` points to `*len_out` bytes valid until the value
- * is freed (for an empty one, a non-NULL pointer that must not be read).
- * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE`.
+ * is freed. The bytes are where the blob holds them: no alignment is promised.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
  *
  * # Safety
- * `node` must be NULL or a node of a live value; the outputs NULL or writable.
+ * `value` must be NULL or a live value; the outputs NULL or writable.
  */
-noob_result noob_value_node_get_bytes(const struct noob_value_node *node,
+noob_result noob_value_node_get_bytes(const struct noob_value *value,
+                                      size_t node,
                                       const uint8_t **data_out,
                                       size_t *len_out);
 
 /**
- * Borrows item `index` of a list (valid until the value is freed).
+ * Writes the node number of item `index` of a list.
  *
- * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (not a list),
- * `NOOB_ERR_INVALID_ARGUMENT` (`index` is not below the length).
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+ * `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a list).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `item_out` NULL or writable.
+ * `value` must be NULL or a live value; `item_out` NULL or writable.
  */
-noob_result noob_value_node_list_get(const struct noob_value_node *node,
+noob_result noob_value_node_list_get(const struct noob_value *value,
+                                     size_t node,
                                      size_t index,
-                                     const struct noob_value_node **item_out);
+                                     size_t *item_out);
 
 /**
  * Borrows entry `index` of a dict (entries keep their encoded order): its key (UTF-8,
- * not NUL-terminated) and its value node, valid until the value is freed.
+ * not NUL-terminated, valid until the value is freed) and its value's node number.
  *
- * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (not a dict),
- * `NOOB_ERR_INVALID_ARGUMENT` (`index` is not below the length).
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+ * `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a dict).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; the outputs NULL or writable.
+ * `value` must be NULL or a live value; the outputs NULL or writable.
  */
-noob_result noob_value_node_dict_entry(const struct noob_value_node *node,
+noob_result noob_value_node_dict_entry(const struct noob_value *value,
+                                       size_t node,
                                        size_t index,
                                        const char **key_out,
                                        size_t *key_len_out,
-                                       const struct noob_value_node **value_out);
+                                       size_t *item_out);
 
 /**
- * Borrows the value stored under `key` (`key_len` bytes of UTF-8; NULL only when
- * `key_len` is 0) in a dict, valid until the value is freed. The search is linear in
- * the number of entries.
+ * Writes the node number of the value stored under `key` (`key_len` bytes of UTF-8;
+ * NULL only when `key_len` is 0) in a dict. The search is linear in the number of
+ * entries.
  *
- * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_WRONG_TYPE`
- * (not a dict), `NOOB_ERR_NOT_FOUND` (no such key).
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_WRONG_TYPE` (not a dict),
+ * `NOOB_ERR_NOT_FOUND` (no such key).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `key` must point to `key_len`
- * readable bytes; `value_out` NULL or writable.
+ * `value` must be NULL or a live value; `key` must point to `key_len` readable
+ * bytes; `item_out` NULL or writable.
  */
-noob_result noob_value_node_dict_find(const struct noob_value_node *node,
+noob_result noob_value_node_dict_find(const struct noob_value *value,
+                                      size_t node,
                                       const char *key,
                                       size_t key_len,
-                                      const struct noob_value_node **value_out);
+                                      size_t *item_out);
 
 /**
- * Writes the exact size in bytes of the blob `noob_value_node_encode_into` would write
- * for `node` (any node, not only a root). This is the bound to size a buffer with.
+ * Writes the exact size in bytes of the blob that `noob_value_node_encode_into`
+ * writes for node `node` (any node, not only the root): the bound to size a buffer
+ * with.
  *
- * Errors: `NOOB_ERR_NULL_POINTER`; `NOOB_ERR_LIMIT_EXCEEDED` if the value cannot be
- * encoded (only possible for a node nested deeper than the limit allows as a root).
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `size_out` NULL or writable.
+ * `value` must be NULL or a live value; `size_out` NULL or writable.
  */
-noob_result noob_value_node_encoded_size(const struct noob_value_node *node, size_t *size_out);
+noob_result noob_value_node_encoded_size(const struct noob_value *value,
+                                         size_t node,
+                                         size_t *size_out);
 
 /**
- * Encodes `node` into the caller's `buffer` of `capacity` bytes (NULL only when
- * `capacity` is 0). On success `*size_out` is the blob's length. If the blob does not
- * fit, nothing is written to `buffer`, the result is `NOOB_ERR_BUFFER_TOO_SMALL` and
- * `*size_out` is the size needed (so a call with `capacity` 0 asks for the size).
+ * Encodes node `node` as a blob of its own into the caller's `buffer` of `capacity`
+ * bytes (NULL only when `capacity` is 0). On success `*size_out` is the blob's length.
+ * If the blob does not fit, nothing is written to `buffer`, the result is
+ * `NOOB_ERR_BUFFER_TOO_SMALL` and `*size_out` is the size needed (so a call with
+ * `capacity` 0 asks for the size).
  *
- * Errors: `NOOB_ERR_NULL_POINTER` (`node` or `size_out`, or `buffer` with a non-zero
- * capacity), `NOOB_ERR_BUFFER_TOO_SMALL`, `NOOB_ERR_LIMIT_EXCEEDED`.
+ * Errors: `NOOB_ERR_NULL_POINTER` (`value` or `size_out`, or `buffer` with a non-zero
+ * capacity), `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_BUFFER_TOO_SMALL`.
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `buffer` must point to `capacity`
- * writable bytes; `size_out` NULL or writable.
+ * `value` must be NULL or a live value; `buffer` must point to `capacity` writable
+ * bytes; `size_out` NULL or writable.
  */
-noob_result noob_value_node_encode_into(const struct noob_value_node *node,
+noob_result noob_value_node_encode_into(const struct noob_value *value,
+                                        size_t node,
                                         uint8_t *buffer,
                                         size_t capacity,
                                         size_t *size_out);
 
 /**
- * Encodes `node` into a new library-owned blob. On success `*bytes_out` owns it: free
- * it exactly once with `noob_bytes_free`.
+ * Encodes node `node` as a new library-owned blob. On success `*bytes_out` owns it:
+ * free it exactly once with `noob_bytes_free`.
  *
- * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED`.
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
  *
  * # Safety
- * `node` must be NULL or a node of a live value; `bytes_out` NULL or writable.
+ * `value` must be NULL or a live value; `bytes_out` NULL or writable.
  */
-noob_result noob_value_node_encode(const struct noob_value_node *node,
+noob_result noob_value_node_encode(const struct noob_value *value,
+                                   size_t node,
                                    struct noob_bytes **bytes_out);
 
 /**
  * Encodes `count` nodes in parallel (on the library's worker threads) into one
- * library-owned list of blobs, in order. `nodes` may be NULL only when `count` is 0.
- * On success `*list_out` owns the list: free it exactly once with
- * `noob_bytes_list_free`. The nodes must stay alive (their values not freed) until
- * the call returns; they may belong to different values.
+ * library-owned list of blobs, in order: blob `i` holds node `nodes[i]` of
+ * `values[i]`, or the root of `values[i]` when `nodes` is NULL. `values` may be NULL
+ * only when `count` is 0. On success `*list_out` owns the list: free it exactly once
+ * with `noob_bytes_list_free`. The values must stay alive until the call returns.
  *
- * Errors (nothing is output): `NOOB_ERR_NULL_POINTER` (`nodes`, any of its entries,
- * or `list_out`; the message gives the index), `NOOB_ERR_LIMIT_EXCEEDED` (the message
- * gives the index).
+ * Errors (nothing is output): `NOOB_ERR_NULL_POINTER` (`values`, any of its entries,
+ * or `list_out`; the message gives the index), `NOOB_ERR_INVALID_ARGUMENT` (no such
+ * node; the message gives the index).
  *
  * # Safety
- * `nodes` must point to `count` readable pointers, each NULL or a node of a live
- * value; `list_out` NULL or writable.
+ * `values` must point to `count` readable pointers, each NULL or a live value;
+ * `nodes` NULL or `count` readable node numbers; `list_out` NULL or writable.
  */
-noob_result noob_value_encode_batch(const struct noob_value_node *const *nodes,
+noob_result noob_value_encode_batch(const struct noob_value *const *values,
+                                    const size_t *nodes,
                                     size_t count,
                                     struct noob_bytes_list **list_out);
 

@@ -5,7 +5,7 @@
 use noob_core::ffi::serializer::NOOB_VALUE_MAX_DEPTH as MAX_DEPTH;
 use noob_core::serializer::{
     decode, decode_batch, encode, encode_batch, encode_into, encoded_len, Builder, BuilderError,
-    DecodeErrorKind, EncodeErrorKind, EncodeIntoError, Kind, Value,
+    DecodeErrorKind, Document, EncodeErrorKind, EncodeIntoError, Kind, NodeRef, Value,
 };
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -302,6 +302,17 @@ proptest! {
     }
 
     #[test]
+    fn a_document_reads_the_value_in_place(value in any_value()) {
+        let blob = encode(&value).unwrap();
+        let document = Document::from_slice(&blob).unwrap();
+        prop_assert_eq!(document.root().to_value(), value.clone());
+        prop_assert_eq!(document.root().encode(), blob.clone());
+        check_node(document.root(), &value)?;
+        let document = Document::from_vec(blob).unwrap();
+        prop_assert!(document.node(document.node_count()).is_none());
+    }
+
+    #[test]
     fn the_builder_writes_the_same_bytes_as_encode(value in any_value()) {
         let mut builder = Builder::new();
         push(&mut builder, &value).unwrap();
@@ -348,6 +359,38 @@ proptest! {
             prop_assert!(error.offset <= blob.len());
         }
     }
+}
+
+/// Every accessor of `node` agrees with `value`, and the node re-encodes on its own.
+fn check_node(node: NodeRef<'_>, value: &Value) -> Result<(), TestCaseError> {
+    prop_assert_eq!(node.kind(), value.kind());
+    prop_assert_eq!(node.encode(), encode(value).unwrap());
+    match value {
+        Value::Null => prop_assert_eq!(node.len(), None),
+        Value::Bool(b) => prop_assert_eq!(node.as_bool(), Some(*b)),
+        Value::Int(n) => prop_assert_eq!(node.as_int(), Some(*n)),
+        Value::Float(x) => prop_assert_eq!(node.as_float().map(f64::to_bits), Some(x.to_bits())),
+        Value::Str(text) => prop_assert_eq!(node.as_str(), Some(text.as_str())),
+        Value::Bytes(bytes) => prop_assert_eq!(node.as_bytes(), Some(bytes.as_slice())),
+        Value::List(items) => {
+            prop_assert_eq!(node.len(), Some(items.len()));
+            prop_assert!(node.item(items.len()).is_none());
+            for (i, item) in items.iter().enumerate() {
+                check_node(node.item(i).unwrap(), item)?;
+            }
+        }
+        Value::Dict(entries) => {
+            prop_assert_eq!(node.len(), Some(entries.len()));
+            prop_assert!(node.entry(entries.len()).is_none());
+            for (i, (key, item)) in entries.iter().enumerate() {
+                let (found_key, found) = node.entry(i).unwrap();
+                prop_assert_eq!(found_key, key.as_str());
+                prop_assert_eq!(node.get(key).unwrap().index(), found.index());
+                check_node(found, item)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[test]

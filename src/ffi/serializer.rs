@@ -1,17 +1,20 @@
-//! C ABI of the serializer: a value builder, decoding into a read-only value tree,
+//! C ABI of the serializer: a value builder, decoding into a read-only value,
 //! encoding (into a caller buffer or a library-owned blob), and parallel batch encoding.
 //!
 //! The format is specified in `docs/wire-format.md`.
 
 use super::boundary::{bytes, guard, handle, out_ptr, text, Failure};
 use super::result::noob_result;
-use crate::serializer::{
-    self, Builder, BuilderError, DecodeError, EncodeError, EncodeErrorKind, EncodeIntoError, Value,
-};
+use crate::serializer::{Builder, BuilderError, DecodeError, Document, Kind, NodeRef};
+use rayon::prelude::*;
 
 /// Lists and dicts may nest at most this deep (a scalar root has depth 0, `[1]` depth 1).
 pub const NOOB_VALUE_MAX_DEPTH: usize = 256;
-const _: () = assert!(NOOB_VALUE_MAX_DEPTH == serializer::format::MAX_DEPTH);
+const _: () = assert!(NOOB_VALUE_MAX_DEPTH == crate::serializer::format::MAX_DEPTH);
+
+/// The node number of a value's root. Nodes are numbered in the order they appear in
+/// the blob, from 0 to the node count minus one.
+pub const NOOB_VALUE_ROOT: usize = 0;
 
 /// The kind of a value node.
 #[allow(non_camel_case_types)]
@@ -39,23 +42,17 @@ pub struct noob_value_builder {
     builder: Builder,
 }
 
-/// A decoded (or built) value: an immutable tree. Read it through
-/// `noob_value_get_root` and the `noob_value_node_*` functions.
+/// A decoded (or built) value: the validated blob kept as it is, with an index over
+/// it. Its parts are *nodes*, named by number (`size_t`): the root is
+/// `NOOB_VALUE_ROOT` (0), and the list, dict and lookup functions give the numbers of
+/// the others. A node number is only meaningful with the value it came from; an
+/// unknown number is refused with `NOOB_ERR_INVALID_ARGUMENT`.
 ///
 /// Thread safety: every reading function may be called from many threads at once;
 /// `noob_value_free` must be the last call on it.
 #[allow(non_camel_case_types)]
 pub struct noob_value {
-    root: Value,
-}
-
-/// One node of a `noob_value` tree, borrowed: valid until its `noob_value` is freed.
-/// Never pass a node to `noob_value_free`.
-///
-/// Thread safety: as its `noob_value`.
-#[allow(non_camel_case_types)]
-pub struct noob_value_node {
-    _opaque: [u8; 0],
+    document: Document,
 }
 
 /// An encoded blob owned by the library.
@@ -93,37 +90,28 @@ impl From<DecodeError> for Failure {
     }
 }
 
-impl From<EncodeError> for Failure {
-    fn from(error: EncodeError) -> Self {
-        let code = match error.kind {
-            EncodeErrorKind::DuplicateKey(_) => noob_result::NOOB_ERR_DUPLICATE_KEY,
-            EncodeErrorKind::TooLong { .. } | EncodeErrorKind::TooDeep { .. } => {
-                noob_result::NOOB_ERR_LIMIT_EXCEEDED
-            }
-        };
-        Failure::new(code, error.to_string())
-    }
-}
-
-fn node_ptr(value: &Value) -> *const noob_value_node {
-    (value as *const Value).cast()
-}
-
-/// Borrows a node, refusing NULL.
+/// Borrows node `index` of a value, refusing a NULL value and unknown node numbers.
 ///
 /// # Safety
-/// A non-NULL `ptr` must come from this module (a node of a live `noob_value`).
-unsafe fn node<'a>(ptr: *const noob_value_node, name: &str) -> Result<&'a Value, Failure> {
-    // SAFETY: the caller passes a node pointer, which is the address of a `Value`
-    // inside a live tree (see `node_ptr`); NULL is refused by `handle`.
-    let checked = unsafe { handle(ptr, name) }?;
-    Ok(unsafe { &*(checked as *const noob_value_node).cast::<Value>() })
+/// A non-NULL `value` must be a live value.
+unsafe fn node<'a>(value: *const noob_value, index: usize) -> Result<NodeRef<'a>, Failure> {
+    // SAFETY: forwarded contract.
+    let value = unsafe { handle(value, "value") }?;
+    value.document.node(index).ok_or_else(|| {
+        Failure::new(
+            noob_result::NOOB_ERR_INVALID_ARGUMENT,
+            format!(
+                "node {index} does not exist (the value has {} nodes)",
+                value.document.node_count()
+            ),
+        )
+    })
 }
 
-fn wrong_type(value: &Value, wanted: &str) -> Failure {
+fn wrong_type(node: NodeRef<'_>, wanted: &str) -> Failure {
     Failure::new(
         noob_result::NOOB_ERR_WRONG_TYPE,
-        format!("the value is a {}, not {wanted}", value.kind()),
+        format!("node {} is a {}, not {wanted}", node.index(), node.kind()),
     )
 }
 
@@ -420,10 +408,9 @@ pub unsafe extern "C" fn noob_value_builder_build(
     unsafe {
         with_builder("noob_value_builder_build", builder, |b| {
             let out = out_ptr(value_out, "value_out")?;
-            let root = serializer::decode(b.bytes_so_far()?)?;
-            b.reset();
+            let document = Document::from_vec(b.finish()?)?;
             // SAFETY: checked non-NULL; promised writable.
-            out.write(Box::into_raw(Box::new(noob_value { root })));
+            out.write(Box::into_raw(Box::new(noob_value { document })));
             Ok(())
         })
     }
@@ -474,16 +461,16 @@ pub unsafe extern "C" fn noob_value_builder_free(builder: *mut noob_value_builde
 // Decoding and reading
 // ---------------------------------------------------------------------------
 
-/// Decodes the blob of `len` bytes at `data` (NULL only when `len` is 0) into a value
-/// tree. The blob is not referenced after the call. On success `*value_out` owns the
-/// tree: free it exactly once with `noob_value_free`.
+/// Decodes the blob of `len` bytes at `data` (NULL only when `len` is 0). The blob is
+/// validated, then copied (it is not referenced after the call). On success
+/// `*value_out` owns the value: free it exactly once with `noob_value_free`.
 ///
 /// Any byte string is safe to pass: a blob that is not valid (wrong magic, unknown
 /// version, truncated, lying lengths, invalid UTF-8, nesting deeper than
 /// `NOOB_VALUE_MAX_DEPTH`, a repeated dict key, trailing bytes) gives
 /// `NOOB_ERR_DECODE`, and the detail message names the problem and its byte offset.
-/// Memory use is bounded by a small multiple of `len`. Other errors:
-/// `NOOB_ERR_NULL_POINTER`.
+/// Memory use is bounded by a small multiple of `len` (about 50 bytes per node; each
+/// node takes at least one byte of blob). Other errors: `NOOB_ERR_NULL_POINTER`.
 ///
 /// # Safety
 /// `data` must point to `len` readable bytes; `value_out` must be NULL or writable.
@@ -497,37 +484,36 @@ pub unsafe extern "C" fn noob_value_decode(
         let out = out_ptr(value_out, "value_out")?;
         // SAFETY: forwarded contract.
         let blob = unsafe { bytes(data, len, "data") }?;
-        let root = serializer::decode(blob)?;
+        let document = Document::from_slice(blob)?;
         // SAFETY: checked non-NULL; promised writable.
-        unsafe { out.write(Box::into_raw(Box::new(noob_value { root }))) };
+        unsafe { out.write(Box::into_raw(Box::new(noob_value { document }))) };
         Ok(())
     })
 }
 
-/// The root node of a value tree, valid until `noob_value_free(value)`.
-///
+/// Writes how many nodes the value has (node numbers run from 0 to this minus one).
 /// Errors: `NOOB_ERR_NULL_POINTER`.
 ///
 /// # Safety
-/// `value` must be NULL or a live value; `node_out` NULL or writable.
+/// `value` must be NULL or a live value; `count_out` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn noob_value_get_root(
+pub unsafe extern "C" fn noob_value_node_count(
     value: *const noob_value,
-    node_out: *mut *const noob_value_node,
+    count_out: *mut usize,
 ) -> noob_result {
-    guard("noob_value_get_root", || {
+    guard("noob_value_node_count", || {
         // SAFETY: the caller promised a live value or NULL.
         let value = unsafe { handle(value, "value") }?;
-        let out = out_ptr(node_out, "node_out")?;
+        let out = out_ptr(count_out, "count_out")?;
         // SAFETY: checked non-NULL; promised writable.
-        unsafe { out.write(node_ptr(&value.root)) };
+        unsafe { out.write(value.document.node_count()) };
         Ok(())
     })
 }
 
-/// Frees a value tree; every node, string and byte view taken from it becomes
-/// invalid. NULL is accepted and does nothing. Call it exactly once per value, after
-/// every other call on it has returned; never pass a node.
+/// Frees a value; every string and byte view taken from it becomes invalid. NULL is
+/// accepted and does nothing. Call it exactly once per value, after every other call
+/// on it has returned.
 ///
 /// # Safety
 /// `value` must be NULL or a value from `noob_value_decode` / `noob_value_builder_build`
@@ -543,28 +529,31 @@ pub unsafe extern "C" fn noob_value_free(value: *mut noob_value) {
     });
 }
 
-/// Writes the node's kind to `*type_out`. Errors: `NOOB_ERR_NULL_POINTER`.
+/// Writes the kind of node `node`.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `type_out` NULL or writable.
+/// `value` must be NULL or a live value; `type_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_type(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     type_out: *mut noob_value_type,
 ) -> noob_result {
     guard("noob_value_node_type", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let out = out_ptr(type_out, "type_out")?;
-        let kind = match value {
-            Value::Null => noob_value_type::NOOB_VALUE_NULL,
-            Value::Bool(_) => noob_value_type::NOOB_VALUE_BOOL,
-            Value::Int(_) => noob_value_type::NOOB_VALUE_INT,
-            Value::Float(_) => noob_value_type::NOOB_VALUE_FLOAT,
-            Value::Str(_) => noob_value_type::NOOB_VALUE_STR,
-            Value::Bytes(_) => noob_value_type::NOOB_VALUE_BYTES,
-            Value::List(_) => noob_value_type::NOOB_VALUE_LIST,
-            Value::Dict(_) => noob_value_type::NOOB_VALUE_DICT,
+        let kind = match node.kind() {
+            Kind::Null => noob_value_type::NOOB_VALUE_NULL,
+            Kind::Bool => noob_value_type::NOOB_VALUE_BOOL,
+            Kind::Int => noob_value_type::NOOB_VALUE_INT,
+            Kind::Float => noob_value_type::NOOB_VALUE_FLOAT,
+            Kind::Str => noob_value_type::NOOB_VALUE_STR,
+            Kind::Bytes => noob_value_type::NOOB_VALUE_BYTES,
+            Kind::List => noob_value_type::NOOB_VALUE_LIST,
+            Kind::Dict => noob_value_type::NOOB_VALUE_DICT,
         };
         // SAFETY: checked non-NULL; promised writable.
         unsafe { out.write(kind) };
@@ -573,271 +562,276 @@ pub unsafe extern "C" fn noob_value_node_type(
 }
 
 /// Writes the node's length: items of a list, entries of a dict, bytes of a str or
-/// bytes value. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (a null, bool,
-/// int or float has no length).
+/// bytes value.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+/// `NOOB_ERR_WRONG_TYPE` (a null, bool, int or float has no length).
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `len_out` NULL or writable.
+/// `value` must be NULL or a live value; `len_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_len(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     len_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_len", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let out = out_ptr(len_out, "len_out")?;
-        let len = match value {
-            Value::Str(text) => text.len(),
-            Value::Bytes(bytes) => bytes.len(),
-            Value::List(items) => items.len(),
-            Value::Dict(entries) => entries.len(),
-            other => return Err(wrong_type(other, "a list, dict, str or bytes")),
-        };
+        let len = node
+            .len()
+            .ok_or_else(|| wrong_type(node, "a list, dict, str or bytes"))?;
         // SAFETY: checked non-NULL; promised writable.
         unsafe { out.write(len) };
         Ok(())
     })
 }
 
-/// Reads a bool. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE`.
+/// Reads a bool.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+/// `NOOB_ERR_WRONG_TYPE`.
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `value_out` NULL or writable.
+/// `value` must be NULL or a live value; `bool_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_get_bool(
-    node: *const noob_value_node,
-    value_out: *mut bool,
+    value: *const noob_value,
+    node: usize,
+    bool_out: *mut bool,
 ) -> noob_result {
     guard("noob_value_node_get_bool", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
-        let out = out_ptr(value_out, "value_out")?;
-        match value {
-            // SAFETY: checked non-NULL; promised writable.
-            Value::Bool(b) => unsafe { out.write(*b) },
-            other => return Err(wrong_type(other, "a bool")),
-        }
+        let node = unsafe { self::node(value, node) }?;
+        let out = out_ptr(bool_out, "bool_out")?;
+        let b = node.as_bool().ok_or_else(|| wrong_type(node, "a bool"))?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe { out.write(b) };
         Ok(())
     })
 }
 
-/// Reads an int. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (floats are
-/// not converted).
+/// Reads an int (a float is not converted).
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+/// `NOOB_ERR_WRONG_TYPE`.
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `value_out` NULL or writable.
+/// `value` must be NULL or a live value; `int_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_get_int(
-    node: *const noob_value_node,
-    value_out: *mut i64,
+    value: *const noob_value,
+    node: usize,
+    int_out: *mut i64,
 ) -> noob_result {
     guard("noob_value_node_get_int", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
-        let out = out_ptr(value_out, "value_out")?;
-        match value {
-            // SAFETY: checked non-NULL; promised writable.
-            Value::Int(n) => unsafe { out.write(*n) },
-            other => return Err(wrong_type(other, "an int")),
-        }
+        let node = unsafe { self::node(value, node) }?;
+        let out = out_ptr(int_out, "int_out")?;
+        let n = node.as_int().ok_or_else(|| wrong_type(node, "an int"))?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe { out.write(n) };
         Ok(())
     })
 }
 
-/// Reads a float. Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (ints are not
-/// converted).
+/// Reads a float (an int is not converted).
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+/// `NOOB_ERR_WRONG_TYPE`.
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `value_out` NULL or writable.
+/// `value` must be NULL or a live value; `float_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_get_float(
-    node: *const noob_value_node,
-    value_out: *mut f64,
+    value: *const noob_value,
+    node: usize,
+    float_out: *mut f64,
 ) -> noob_result {
     guard("noob_value_node_get_float", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
-        let out = out_ptr(value_out, "value_out")?;
-        match value {
-            // SAFETY: checked non-NULL; promised writable.
-            Value::Float(x) => unsafe { out.write(*x) },
-            other => return Err(wrong_type(other, "a float")),
-        }
+        let node = unsafe { self::node(value, node) }?;
+        let out = out_ptr(float_out, "float_out")?;
+        let x = node.as_float().ok_or_else(|| wrong_type(node, "a float"))?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe { out.write(x) };
         Ok(())
     })
 }
 
 /// Borrows a string: `*text_out` points to `*len_out` bytes of UTF-8, not
-/// NUL-terminated, valid until the value is freed. Errors: `NOOB_ERR_NULL_POINTER`,
+/// NUL-terminated, valid until the value is freed.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
 /// `NOOB_ERR_WRONG_TYPE`.
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; the outputs NULL or writable.
+/// `value` must be NULL or a live value; the outputs NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_get_str(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     text_out: *mut *const std::ffi::c_char,
     len_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_get_str", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let text_slot = out_ptr(text_out, "text_out")?;
         let len_slot = out_ptr(len_out, "len_out")?;
-        match value {
-            Value::Str(text) => {
-                // SAFETY: checked non-NULL; promised writable.
-                unsafe {
-                    text_slot.write(text.as_ptr().cast());
-                    len_slot.write(text.len());
-                }
-                Ok(())
-            }
-            other => Err(wrong_type(other, "a str")),
+        let text = node.as_str().ok_or_else(|| wrong_type(node, "a str"))?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe {
+            text_slot.write(text.as_ptr().cast());
+            len_slot.write(text.len());
         }
+        Ok(())
     })
 }
 
 /// Borrows a byte string: `*data_out` points to `*len_out` bytes valid until the value
-/// is freed (for an empty one, a non-NULL pointer that must not be read).
-/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE`.
+/// is freed. The bytes are where the blob holds them: no alignment is promised.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+/// `NOOB_ERR_WRONG_TYPE`.
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; the outputs NULL or writable.
+/// `value` must be NULL or a live value; the outputs NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_get_bytes(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     data_out: *mut *const u8,
     len_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_get_bytes", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let data_slot = out_ptr(data_out, "data_out")?;
         let len_slot = out_ptr(len_out, "len_out")?;
-        match value {
-            Value::Bytes(data) => {
-                // SAFETY: checked non-NULL; promised writable.
-                unsafe {
-                    data_slot.write(data.as_ptr());
-                    len_slot.write(data.len());
-                }
-                Ok(())
-            }
-            other => Err(wrong_type(other, "bytes")),
-        }
-    })
-}
-
-/// Borrows item `index` of a list (valid until the value is freed).
-///
-/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (not a list),
-/// `NOOB_ERR_INVALID_ARGUMENT` (`index` is not below the length).
-///
-/// # Safety
-/// `node` must be NULL or a node of a live value; `item_out` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn noob_value_node_list_get(
-    node: *const noob_value_node,
-    index: usize,
-    item_out: *mut *const noob_value_node,
-) -> noob_result {
-    guard("noob_value_node_list_get", || {
-        // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
-        let out = out_ptr(item_out, "item_out")?;
-        let Value::List(items) = value else {
-            return Err(wrong_type(value, "a list"));
-        };
-        let item = items
-            .get(index)
-            .ok_or_else(|| out_of_range(index, items.len()))?;
+        let data = node.as_bytes().ok_or_else(|| wrong_type(node, "bytes"))?;
         // SAFETY: checked non-NULL; promised writable.
-        unsafe { out.write(node_ptr(item)) };
+        unsafe {
+            data_slot.write(data.as_ptr());
+            len_slot.write(data.len());
+        }
         Ok(())
     })
 }
 
-fn out_of_range(index: usize, len: usize) -> Failure {
+fn out_of_range(node: NodeRef<'_>, index: usize) -> Failure {
     Failure::new(
         noob_result::NOOB_ERR_INVALID_ARGUMENT,
-        format!("index {index} is out of range for a length of {len}"),
+        format!(
+            "index {index} is out of range for node {} of length {}",
+            node.index(),
+            node.len().unwrap_or(0)
+        ),
     )
 }
 
-/// Borrows entry `index` of a dict (entries keep their encoded order): its key (UTF-8,
-/// not NUL-terminated) and its value node, valid until the value is freed.
+/// Writes the node number of item `index` of a list.
 ///
-/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_WRONG_TYPE` (not a dict),
-/// `NOOB_ERR_INVALID_ARGUMENT` (`index` is not below the length).
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+/// `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a list).
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; the outputs NULL or writable.
+/// `value` must be NULL or a live value; `item_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn noob_value_node_list_get(
+    value: *const noob_value,
+    node: usize,
+    index: usize,
+    item_out: *mut usize,
+) -> noob_result {
+    guard("noob_value_node_list_get", || {
+        // SAFETY: forwarded contract.
+        let node = unsafe { self::node(value, node) }?;
+        let out = out_ptr(item_out, "item_out")?;
+        if node.kind() != Kind::List {
+            return Err(wrong_type(node, "a list"));
+        }
+        let item = node.item(index).ok_or_else(|| out_of_range(node, index))?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe { out.write(item.index()) };
+        Ok(())
+    })
+}
+
+/// Borrows entry `index` of a dict (entries keep their encoded order): its key (UTF-8,
+/// not NUL-terminated, valid until the value is freed) and its value's node number.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+/// `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a dict).
+///
+/// # Safety
+/// `value` must be NULL or a live value; the outputs NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_dict_entry(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     index: usize,
     key_out: *mut *const std::ffi::c_char,
     key_len_out: *mut usize,
-    value_out: *mut *const noob_value_node,
+    item_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_dict_entry", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let key_slot = out_ptr(key_out, "key_out")?;
         let len_slot = out_ptr(key_len_out, "key_len_out")?;
-        let value_slot = out_ptr(value_out, "value_out")?;
-        let Value::Dict(entries) = value else {
-            return Err(wrong_type(value, "a dict"));
-        };
-        let (key, item) = entries
-            .get(index)
-            .ok_or_else(|| out_of_range(index, entries.len()))?;
+        let item_slot = out_ptr(item_out, "item_out")?;
+        if node.kind() != Kind::Dict {
+            return Err(wrong_type(node, "a dict"));
+        }
+        let (key, item) = node.entry(index).ok_or_else(|| out_of_range(node, index))?;
         // SAFETY: checked non-NULL; promised writable.
         unsafe {
             key_slot.write(key.as_ptr().cast());
             len_slot.write(key.len());
-            value_slot.write(node_ptr(item));
+            item_slot.write(item.index());
         }
         Ok(())
     })
 }
 
-/// Borrows the value stored under `key` (`key_len` bytes of UTF-8; NULL only when
-/// `key_len` is 0) in a dict, valid until the value is freed. The search is linear in
-/// the number of entries.
+/// Writes the node number of the value stored under `key` (`key_len` bytes of UTF-8;
+/// NULL only when `key_len` is 0) in a dict. The search is linear in the number of
+/// entries.
 ///
-/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_WRONG_TYPE`
-/// (not a dict), `NOOB_ERR_NOT_FOUND` (no such key).
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+/// `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_WRONG_TYPE` (not a dict),
+/// `NOOB_ERR_NOT_FOUND` (no such key).
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `key` must point to `key_len`
-/// readable bytes; `value_out` NULL or writable.
+/// `value` must be NULL or a live value; `key` must point to `key_len` readable
+/// bytes; `item_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_dict_find(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     key: *const std::ffi::c_char,
     key_len: usize,
-    value_out: *mut *const noob_value_node,
+    item_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_dict_find", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
-        let out = out_ptr(value_out, "value_out")?;
+        let node = unsafe { self::node(value, node) }?;
+        let out = out_ptr(item_out, "item_out")?;
         // SAFETY: forwarded contract.
         let key = unsafe { text(key, key_len, "key") }?;
-        if !matches!(value, Value::Dict(_)) {
-            return Err(wrong_type(value, "a dict"));
+        if node.kind() != Kind::Dict {
+            return Err(wrong_type(node, "a dict"));
         }
-        let item = value.get(key).ok_or_else(|| {
+        let item = node.get(key).ok_or_else(|| {
             Failure::new(
                 noob_result::NOOB_ERR_NOT_FOUND,
                 format!("the dict has no key {key:?}"),
             )
         })?;
         // SAFETY: checked non-NULL; promised writable.
-        unsafe { out.write(node_ptr(item)) };
+        unsafe { out.write(item.index()) };
         Ok(())
     })
 }
@@ -846,58 +840,60 @@ pub unsafe extern "C" fn noob_value_node_dict_find(
 // Encoding
 // ---------------------------------------------------------------------------
 
-/// Writes the exact size in bytes of the blob `noob_value_node_encode_into` would write
-/// for `node` (any node, not only a root). This is the bound to size a buffer with.
+/// Writes the exact size in bytes of the blob that `noob_value_node_encode_into`
+/// writes for node `node` (any node, not only the root): the bound to size a buffer
+/// with.
 ///
-/// Errors: `NOOB_ERR_NULL_POINTER`; `NOOB_ERR_LIMIT_EXCEEDED` if the value cannot be
-/// encoded (only possible for a node nested deeper than the limit allows as a root).
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `size_out` NULL or writable.
+/// `value` must be NULL or a live value; `size_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_encoded_size(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     size_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_encoded_size", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let out = out_ptr(size_out, "size_out")?;
-        let size = serializer::encoded_len(value)?;
         // SAFETY: checked non-NULL; promised writable.
-        unsafe { out.write(size) };
+        unsafe { out.write(node.encoded_len()) };
         Ok(())
     })
 }
 
-/// Encodes `node` into the caller's `buffer` of `capacity` bytes (NULL only when
-/// `capacity` is 0). On success `*size_out` is the blob's length. If the blob does not
-/// fit, nothing is written to `buffer`, the result is `NOOB_ERR_BUFFER_TOO_SMALL` and
-/// `*size_out` is the size needed (so a call with `capacity` 0 asks for the size).
+/// Encodes node `node` as a blob of its own into the caller's `buffer` of `capacity`
+/// bytes (NULL only when `capacity` is 0). On success `*size_out` is the blob's length.
+/// If the blob does not fit, nothing is written to `buffer`, the result is
+/// `NOOB_ERR_BUFFER_TOO_SMALL` and `*size_out` is the size needed (so a call with
+/// `capacity` 0 asks for the size).
 ///
-/// Errors: `NOOB_ERR_NULL_POINTER` (`node` or `size_out`, or `buffer` with a non-zero
-/// capacity), `NOOB_ERR_BUFFER_TOO_SMALL`, `NOOB_ERR_LIMIT_EXCEEDED`.
+/// Errors: `NOOB_ERR_NULL_POINTER` (`value` or `size_out`, or `buffer` with a non-zero
+/// capacity), `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_BUFFER_TOO_SMALL`.
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `buffer` must point to `capacity`
-/// writable bytes; `size_out` NULL or writable.
+/// `value` must be NULL or a live value; `buffer` must point to `capacity` writable
+/// bytes; `size_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_encode_into(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     buffer: *mut u8,
     capacity: usize,
     size_out: *mut usize,
 ) -> noob_result {
     guard("noob_value_node_encode_into", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         if size_out.is_null() {
             return Err(Failure::new(
                 noob_result::NOOB_ERR_NULL_POINTER,
                 "`size_out` is NULL",
             ));
         }
-        // SAFETY: forwarded contract (checked for NULL with a non-zero capacity).
+        // SAFETY: forwarded contract (NULL refused unless the capacity is 0).
         let view = unsafe { bytes(buffer, capacity, "buffer") }?;
         let target: &mut [u8] = if view.is_empty() {
             &mut []
@@ -905,13 +901,14 @@ pub unsafe extern "C" fn noob_value_node_encode_into(
             // SAFETY: the caller promised `capacity` writable bytes at `buffer`.
             unsafe { std::slice::from_raw_parts_mut(buffer, capacity) }
         };
-        match serializer::encode_into(value, target) {
-            Ok(written) => {
+        match node.encode_into(target) {
+            Some(written) => {
                 // SAFETY: checked non-NULL; promised writable.
                 unsafe { size_out.write(written) };
                 Ok(())
             }
-            Err(EncodeIntoError::BufferTooSmall { needed }) => {
+            None => {
+                let needed = node.encoded_len();
                 // SAFETY: as above; this output is documented for this error.
                 unsafe { size_out.write(needed) };
                 Err(Failure::new(
@@ -919,28 +916,28 @@ pub unsafe extern "C" fn noob_value_node_encode_into(
                     format!("the blob needs {needed} bytes, the buffer has {capacity}"),
                 ))
             }
-            Err(EncodeIntoError::Invalid(error)) => Err(error.into()),
         }
     })
 }
 
-/// Encodes `node` into a new library-owned blob. On success `*bytes_out` owns it: free
-/// it exactly once with `noob_bytes_free`.
+/// Encodes node `node` as a new library-owned blob. On success `*bytes_out` owns it:
+/// free it exactly once with `noob_bytes_free`.
 ///
-/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED`.
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
 ///
 /// # Safety
-/// `node` must be NULL or a node of a live value; `bytes_out` NULL or writable.
+/// `value` must be NULL or a live value; `bytes_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_node_encode(
-    node: *const noob_value_node,
+    value: *const noob_value,
+    node: usize,
     bytes_out: *mut *mut noob_bytes,
 ) -> noob_result {
     guard("noob_value_node_encode", || {
         // SAFETY: forwarded contract.
-        let value = unsafe { self::node(node, "node") }?;
+        let node = unsafe { self::node(value, node) }?;
         let out = out_ptr(bytes_out, "bytes_out")?;
-        let data = serializer::encode(value)?;
+        let data = node.encode();
         // SAFETY: checked non-NULL; promised writable.
         unsafe { out.write(Box::into_raw(Box::new(noob_bytes { data }))) };
         Ok(())
@@ -948,56 +945,56 @@ pub unsafe extern "C" fn noob_value_node_encode(
 }
 
 /// Encodes `count` nodes in parallel (on the library's worker threads) into one
-/// library-owned list of blobs, in order. `nodes` may be NULL only when `count` is 0.
-/// On success `*list_out` owns the list: free it exactly once with
-/// `noob_bytes_list_free`. The nodes must stay alive (their values not freed) until
-/// the call returns; they may belong to different values.
+/// library-owned list of blobs, in order: blob `i` holds node `nodes[i]` of
+/// `values[i]`, or the root of `values[i]` when `nodes` is NULL. `values` may be NULL
+/// only when `count` is 0. On success `*list_out` owns the list: free it exactly once
+/// with `noob_bytes_list_free`. The values must stay alive until the call returns.
 ///
-/// Errors (nothing is output): `NOOB_ERR_NULL_POINTER` (`nodes`, any of its entries,
-/// or `list_out`; the message gives the index), `NOOB_ERR_LIMIT_EXCEEDED` (the message
-/// gives the index).
+/// Errors (nothing is output): `NOOB_ERR_NULL_POINTER` (`values`, any of its entries,
+/// or `list_out`; the message gives the index), `NOOB_ERR_INVALID_ARGUMENT` (no such
+/// node; the message gives the index).
 ///
 /// # Safety
-/// `nodes` must point to `count` readable pointers, each NULL or a node of a live
-/// value; `list_out` NULL or writable.
+/// `values` must point to `count` readable pointers, each NULL or a live value;
+/// `nodes` NULL or `count` readable node numbers; `list_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_encode_batch(
-    nodes: *const *const noob_value_node,
+    values: *const *const noob_value,
+    nodes: *const usize,
     count: usize,
     list_out: *mut *mut noob_bytes_list,
 ) -> noob_result {
     guard("noob_value_encode_batch", || {
         let out = out_ptr(list_out, "list_out")?;
-        let pointers: &[*const noob_value_node] = if count == 0 {
-            &[]
-        } else if nodes.is_null() {
+        if count == 0 {
+            // SAFETY: checked non-NULL; promised writable.
+            unsafe {
+                out.write(Box::into_raw(Box::new(noob_bytes_list {
+                    blobs: Vec::new(),
+                })))
+            };
+            return Ok(());
+        }
+        if values.is_null() {
             return Err(Failure::new(
                 noob_result::NOOB_ERR_NULL_POINTER,
-                "`nodes` is NULL",
+                "`values` is NULL",
             ));
-        } else {
-            // SAFETY: the caller promised `count` readable pointers.
-            unsafe { std::slice::from_raw_parts(nodes, count) }
-        };
-        let mut values = Vec::with_capacity(pointers.len());
-        for (index, &pointer) in pointers.iter().enumerate() {
-            if pointer.is_null() {
-                return Err(Failure::new(
-                    noob_result::NOOB_ERR_NULL_POINTER,
-                    format!("`nodes[{index}]` is NULL"),
-                ));
-            }
-            // SAFETY: non-NULL node of a live value, as the caller promised.
-            values.push(unsafe { self::node(pointer, "nodes[i]") }?);
         }
-        let mut blobs = Vec::with_capacity(values.len());
-        for (index, result) in serializer::encode_batch(&values).into_iter().enumerate() {
-            blobs.push(result.map_err(|error| {
-                let mut failure = Failure::from(error);
-                failure.message = format!("nodes[{index}]: {}", failure.message);
+        // SAFETY: the caller promised `count` readable pointers (and node numbers).
+        let values = unsafe { std::slice::from_raw_parts(values, count) };
+        let nodes = (!nodes.is_null()).then(|| unsafe { std::slice::from_raw_parts(nodes, count) });
+        let mut refs = Vec::with_capacity(count);
+        for (i, &value) in values.iter().enumerate() {
+            let index = nodes.map_or(NOOB_VALUE_ROOT, |nodes| nodes[i]);
+            // SAFETY: each entry is NULL or a live value, as the caller promised.
+            let node = unsafe { self::node(value, index) }.map_err(|mut failure| {
+                failure.message = format!("values[{i}]: {}", failure.message);
                 failure
-            })?);
+            })?;
+            refs.push(node);
         }
+        let blobs: Vec<Vec<u8>> = refs.par_iter().map(|node| node.encode()).collect();
         // SAFETY: checked non-NULL; promised writable.
         unsafe { out.write(Box::into_raw(Box::new(noob_bytes_list { blobs }))) };
         Ok(())
@@ -1086,10 +1083,15 @@ pub unsafe extern "C" fn noob_bytes_list_get(
         let list = unsafe { handle(list, "list") }?;
         let data_slot = out_ptr(data_out, "data_out")?;
         let len_slot = out_ptr(len_out, "len_out")?;
-        let blob = list
-            .blobs
-            .get(index)
-            .ok_or_else(|| out_of_range(index, list.blobs.len()))?;
+        let blob = list.blobs.get(index).ok_or_else(|| {
+            Failure::new(
+                noob_result::NOOB_ERR_INVALID_ARGUMENT,
+                format!(
+                    "index {index} is out of range for a list of {} blobs",
+                    list.blobs.len()
+                ),
+            )
+        })?;
         // SAFETY: checked non-NULL; promised writable.
         unsafe {
             data_slot.write(blob.as_ptr());

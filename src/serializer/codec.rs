@@ -279,15 +279,116 @@ fn write_prefixed<W: Write>(out: &mut W, tag: u8, payload: &[u8]) -> bincode::Re
 // Decoding
 // ---------------------------------------------------------------------------
 
-/// Decodes one blob. Any byte string gives either the value or an error with the
-/// offset of the problem; the memory allocated is bounded by the blob's length
-/// (every count and length is checked against the bytes that remain before
-/// anything is reserved), and nesting by [`MAX_DEPTH`].
+/// Decodes one blob into a [`Value`]. Any byte string gives either the value or
+/// an error with the offset of the problem; see [`parse`].
 pub fn decode(blob: &[u8]) -> Result<Value, DecodeError> {
+    let tree = parse(blob)?;
+    Ok(tree.value(blob, 0))
+}
+
+/// Validates a blob and indexes it as a flat tree (see [`Tree`]) in one pass. Any
+/// byte string gives either the tree or an error with the offset of the problem.
+/// Memory is bounded by the blob's length: every count and length is checked
+/// against the bytes that remain before anything is reserved, each node costs at
+/// least one byte of blob, and nesting is limited to [`MAX_DEPTH`].
+pub(crate) fn parse(blob: &[u8]) -> Result<Tree, DecodeError> {
     let mut reader = Reader::new(blob)?;
-    let value = reader.value(0)?;
+    let mut tree = Tree {
+        nodes: Vec::with_capacity((blob.len() / 16).min(1 << 16)),
+        slots: Vec::new(),
+    };
+    reader.value(&mut tree, 0)?;
     reader.finish()?;
-    Ok(value)
+    Ok(tree)
+}
+
+/// A validated blob indexed for reading: `nodes[0]` is the root; the items of a
+/// container are the `count` slots from `first`, in order. Positions are byte
+/// offsets into the blob the tree was parsed from.
+#[derive(Debug, Default)]
+pub(crate) struct Tree {
+    pub nodes: Vec<Node>,
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Node {
+    /// Offset of the node's tag; the node's encoding is `blob[start..end]`.
+    pub start: usize,
+    pub end: usize,
+    pub data: NodeData,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum NodeData {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Payload at `start + 5 .. end` (validated UTF-8).
+    Str,
+    /// Payload at `start + 5 .. end`.
+    Bytes,
+    List {
+        first: usize,
+        count: usize,
+    },
+    Dict {
+        first: usize,
+        count: usize,
+    },
+}
+
+/// One item of a container: its node and, in a dict, its key (`key_len` bytes of
+/// validated UTF-8 at `key_at`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Slot {
+    pub node: usize,
+    pub key_at: usize,
+    pub key_len: usize,
+}
+
+impl Tree {
+    /// The payload of a str or bytes node.
+    pub fn payload<'b>(&self, blob: &'b [u8], node: usize) -> &'b [u8] {
+        let node = &self.nodes[node];
+        &blob[node.start + 5..node.end]
+    }
+
+    pub fn key<'b>(&self, blob: &'b [u8], slot: &Slot) -> &'b str {
+        let bytes = &blob[slot.key_at..slot.key_at + slot.key_len];
+        // SAFETY: every key was validated as UTF-8 by `parse`, and `blob` is the
+        // blob this tree was parsed from (callers keep the two together).
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Builds the owned [`Value`] of a node.
+    pub fn value(&self, blob: &[u8], node: usize) -> Value {
+        match self.nodes[node].data {
+            NodeData::Null => Value::Null,
+            NodeData::Bool(b) => Value::Bool(b),
+            NodeData::Int(n) => Value::Int(n),
+            NodeData::Float(x) => Value::Float(x),
+            NodeData::Str => {
+                let bytes = self.payload(blob, node);
+                // SAFETY: validated as UTF-8 by `parse`.
+                Value::Str(unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned())
+            }
+            NodeData::Bytes => Value::Bytes(self.payload(blob, node).to_vec()),
+            NodeData::List { first, count } => Value::List(
+                self.slots[first..first + count]
+                    .iter()
+                    .map(|slot| self.value(blob, slot.node))
+                    .collect(),
+            ),
+            NodeData::Dict { first, count } => Value::Dict(
+                self.slots[first..first + count]
+                    .iter()
+                    .map(|slot| (self.key(blob, slot).to_owned(), self.value(blob, slot.node)))
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// Reads the fields of a blob in order, tracking the offset for errors.
@@ -412,50 +513,85 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// One value; `depth` is the nesting level of the container holding it.
-    fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
-        let at = self.pos;
-        Ok(match self.u8()? {
-            tag::NULL => Value::Null,
-            tag::FALSE => Value::Bool(false),
-            tag::TRUE => Value::Bool(true),
-            tag::INT => Value::Int(self.get(8)?),
-            tag::FLOAT => Value::Float(self.get(8)?),
-            tag::STR => Value::Str(self.text("str length")?.to_owned()),
-            tag::BYTES => Value::Bytes(self.prefixed("bytes length")?.to_vec()),
+    /// One value appended to `tree`; returns its node index. `depth` is the nesting
+    /// level of the container holding it.
+    fn value(&mut self, tree: &mut Tree, depth: usize) -> Result<usize, DecodeError> {
+        let start = self.pos;
+        let index = tree.nodes.len();
+        let data = match self.u8()? {
+            tag::NULL => NodeData::Null,
+            tag::FALSE => NodeData::Bool(false),
+            tag::TRUE => NodeData::Bool(true),
+            tag::INT => NodeData::Int(self.get(8)?),
+            tag::FLOAT => NodeData::Float(self.get(8)?),
+            tag::STR => {
+                self.text("str length")?;
+                NodeData::Str
+            }
+            tag::BYTES => {
+                self.prefixed("bytes length")?;
+                NodeData::Bytes
+            }
             tag::LIST => {
-                self.enter(at, depth)?;
+                self.enter(start, depth)?;
                 let count = self.count("list count", MIN_VALUE_LEN)?;
-                let mut items = Vec::with_capacity(count);
-                for _ in 0..count {
-                    items.push(self.value(depth + 1)?);
+                let first = tree.slots.len();
+                tree.slots.resize(first + count, Slot::default());
+                tree.nodes.push(Node {
+                    start,
+                    end: start,
+                    data: NodeData::List { first, count },
+                });
+                for i in 0..count {
+                    let node = self.value(tree, depth + 1)?;
+                    tree.slots[first + i].node = node;
                 }
-                Value::List(items)
+                tree.nodes[index].end = self.pos;
+                return Ok(index);
             }
             tag::DICT => {
-                self.enter(at, depth)?;
+                self.enter(start, depth)?;
                 let count = self.count("dict count", MIN_ENTRY_LEN)?;
-                let mut entries: Vec<(String, Value)> = Vec::with_capacity(count);
+                let first = tree.slots.len();
+                tree.slots.resize(first + count, Slot::default());
+                tree.nodes.push(Node {
+                    start,
+                    end: start,
+                    data: NodeData::Dict { first, count },
+                });
                 let mut seen = (count > 16).then(|| HashSet::with_capacity(count));
-                for _ in 0..count {
+                for i in 0..count {
                     let key_at = self.pos;
                     let key = self.text("key length")?;
                     let repeated = match seen.as_mut() {
                         Some(seen) => !seen.insert(key),
-                        None => entries.iter().any(|(other, _)| other == key),
+                        None => tree.slots[first..first + i].iter().any(|slot| {
+                            &self.input[slot.key_at..slot.key_at + slot.key_len] == key.as_bytes()
+                        }),
                     };
                     if repeated {
                         return Err(
                             self.error_at(key_at, DecodeErrorKind::DuplicateKey(key.to_owned()))
                         );
                     }
-                    let item = self.value(depth + 1)?;
-                    entries.push((key.to_owned(), item));
+                    let node = self.value(tree, depth + 1)?;
+                    tree.slots[first + i] = Slot {
+                        node,
+                        key_at: key_at + 4,
+                        key_len: key.len(),
+                    };
                 }
-                Value::Dict(entries)
+                tree.nodes[index].end = self.pos;
+                return Ok(index);
             }
-            unknown => return Err(self.error_at(at, DecodeErrorKind::UnknownTag(unknown))),
-        })
+            unknown => return Err(self.error_at(start, DecodeErrorKind::UnknownTag(unknown))),
+        };
+        tree.nodes.push(Node {
+            start,
+            end: self.pos,
+            data,
+        });
+        Ok(index)
     }
 
     fn enter(&self, at: usize, depth: usize) -> Result<(), DecodeError> {

@@ -4,18 +4,21 @@
 //! - [`value`]: the value model ([`Value`]).
 //! - [`format`]: the header, tags and limits of the format.
 //! - [`codec`]: encoding and decoding (the only module that knows the codec crate).
+//! - [`document`]: a decoded blob read in place (what the C reader uses).
 //! - [`builder`]: writing a blob value by value, without building a [`Value`].
 //!
 //! Thread safety: everything here is either pure functions or plain owned data.
 
 pub mod builder;
 pub mod codec;
+pub mod document;
 pub mod error;
 pub(crate) mod format;
 pub mod value;
 
 pub use builder::{Builder, BuilderError};
 pub use codec::{decode, encode, encode_into, encoded_len, EncodeIntoError};
+pub use document::{Document, NodeRef};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 pub use value::{Kind, Value};
 

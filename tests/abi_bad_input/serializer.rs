@@ -26,7 +26,7 @@ pub const CHECKS: super::Checks = &[
     ("noob_value_builder_build_encoded", build_encoded),
     ("noob_value_builder_free", builder_free),
     ("noob_value_decode", decode),
-    ("noob_value_get_root", get_root),
+    ("noob_value_node_count", node_count),
     ("noob_value_free", value_free),
     ("noob_value_node_type", node_type),
     ("noob_value_node_len", node_len),
@@ -158,24 +158,38 @@ fn every_kind() -> *mut noob_value {
     value
 }
 
-fn root(value: *const noob_value) -> *const noob_value_node {
-    let mut node = null();
-    // SAFETY: live value.
-    assert_eq!(unsafe { noob_value_get_root(value, &mut node) }, NOOB_OK);
-    node
-}
+const ROOT: usize = NOOB_VALUE_ROOT;
 
-/// The entry under `key` of the dict node.
-fn find(dict: *const noob_value_node, key: &str) -> *const noob_value_node {
-    let mut node = null();
-    // SAFETY: live node; key with its length.
-    let code =
-        unsafe { noob_value_node_dict_find(dict, key.as_ptr().cast(), key.len(), &mut node) };
+/// The node under `key` of dict node `dict`.
+fn find(value: *const noob_value, dict: usize, key: &str) -> usize {
+    let mut node = usize::MAX;
+    // SAFETY: live value; key with its length.
+    let code = unsafe {
+        noob_value_node_dict_find(value, dict, key.as_ptr().cast(), key.len(), &mut node)
+    };
     assert_eq!(code, NOOB_OK, "{}", last_error());
     node
 }
 
-const SENTINEL_NODE: *const noob_value_node = 0x10 as *const noob_value_node;
+fn decoded(blob: &[u8]) -> *mut noob_value {
+    let mut value = null_mut();
+    // SAFETY: the blob with its length.
+    assert_eq!(
+        unsafe { noob_value_decode(blob.as_ptr(), blob.len(), &mut value) },
+        NOOB_OK
+    );
+    value
+}
+
+/// An unknown node number for `value`.
+fn past_end(value: *const noob_value) -> usize {
+    let mut count = 0;
+    // SAFETY: live value.
+    assert_eq!(unsafe { noob_value_node_count(value, &mut count) }, NOOB_OK);
+    count
+}
+
+const SENTINEL: usize = 0xDEAD;
 
 fn builder_new() {
     // SAFETY: NULL output is refused.
@@ -508,7 +522,7 @@ fn build() {
         assert_eq!(value, sentinel, "outputs are written only on success");
         assert_eq!(noob_value_builder_build(builder, &mut value), NOOB_OK);
         let mut len = 99;
-        assert_eq!(noob_value_node_len(root(value), &mut len), NOOB_OK);
+        assert_eq!(noob_value_node_len(value, ROOT, &mut len), NOOB_OK);
         assert_eq!(len, 0);
         // The builder is empty again.
         assert_fails(
@@ -626,22 +640,24 @@ fn decode() {
     }
 }
 
-fn get_root() {
+fn node_count() {
     // SAFETY: as above.
     unsafe {
-        let mut node = SENTINEL_NODE;
+        let mut count = SENTINEL;
         assert_fails(
-            noob_value_get_root(null(), &mut node),
+            noob_value_node_count(null(), &mut count),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_get_root",
+            "noob_value_node_count",
         );
         let value = every_kind();
         assert_fails(
-            noob_value_get_root(value, null_mut()),
+            noob_value_node_count(value, null_mut()),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_get_root",
+            "noob_value_node_count",
         );
-        assert_eq!(node, SENTINEL_NODE);
+        assert_eq!(count, SENTINEL);
+        assert_eq!(noob_value_node_count(value, &mut count), NOOB_OK);
+        assert_eq!(count, 10, "the dict, its 8 values and the list's item");
         noob_value_free(value);
     }
 }
@@ -656,20 +672,27 @@ fn value_free() {
 
 fn node_type() {
     let value = every_kind();
-    let dict = root(value);
-    // SAFETY: nodes of a live value; NULLs are refused.
+    // SAFETY: a live value; NULLs and unknown nodes are refused.
     unsafe {
         let mut kind = noob_value_type::NOOB_VALUE_LIST;
+        let f = "noob_value_node_type";
         assert_fails(
-            noob_value_node_type(null(), &mut kind),
+            noob_value_node_type(null(), ROOT, &mut kind),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_node_type",
+            f,
         );
         assert_fails(
-            noob_value_node_type(dict, null_mut()),
+            noob_value_node_type(value, ROOT, null_mut()),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_node_type",
+            f,
         );
+        for unknown in [past_end(value), usize::MAX] {
+            assert_fails(
+                noob_value_node_type(value, unknown, &mut kind),
+                NOOB_ERR_INVALID_ARGUMENT,
+                f,
+            );
+        }
         assert_eq!(kind, noob_value_type::NOOB_VALUE_LIST);
         for (key, expected) in [
             ("n", noob_value_type::NOOB_VALUE_NULL),
@@ -681,7 +704,10 @@ fn node_type() {
             ("l", noob_value_type::NOOB_VALUE_LIST),
             ("d", noob_value_type::NOOB_VALUE_DICT),
         ] {
-            assert_eq!(noob_value_node_type(find(dict, key), &mut kind), NOOB_OK);
+            assert_eq!(
+                noob_value_node_type(value, find(value, ROOT, key), &mut kind),
+                NOOB_OK
+            );
             assert_eq!(kind, expected, "{key}");
         }
         noob_value_free(value);
@@ -690,72 +716,86 @@ fn node_type() {
 
 fn node_len() {
     let value = every_kind();
-    let dict = root(value);
     // SAFETY: as above.
     unsafe {
-        let mut len = 99usize;
+        let mut len = SENTINEL;
+        let f = "noob_value_node_len";
         assert_fails(
-            noob_value_node_len(null(), &mut len),
+            noob_value_node_len(null(), ROOT, &mut len),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_node_len",
+            f,
         );
         assert_fails(
-            noob_value_node_len(dict, null_mut()),
+            noob_value_node_len(value, ROOT, null_mut()),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_node_len",
+            f,
+        );
+        assert_fails(
+            noob_value_node_len(value, past_end(value), &mut len),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
         );
         for key in ["n", "b", "i", "f"] {
             assert_fails(
-                noob_value_node_len(find(dict, key), &mut len),
+                noob_value_node_len(value, find(value, ROOT, key), &mut len),
                 NOOB_ERR_WRONG_TYPE,
-                "noob_value_node_len",
+                f,
             );
         }
-        assert_eq!(len, 99);
+        assert_eq!(len, SENTINEL);
         for (key, expected) in [("s", 3), ("y", 2), ("l", 1), ("d", 0)] {
-            assert_eq!(noob_value_node_len(find(dict, key), &mut len), NOOB_OK);
+            assert_eq!(
+                noob_value_node_len(value, find(value, ROOT, key), &mut len),
+                NOOB_OK
+            );
             assert_eq!(len, expected, "{key}");
         }
-        assert_eq!(noob_value_node_len(dict, &mut len), NOOB_OK);
+        assert_eq!(noob_value_node_len(value, ROOT, &mut len), NOOB_OK);
         assert_eq!(len, 8);
         noob_value_free(value);
     }
 }
 
-/// A scalar getter: NULL node, NULL output, wrong kind (output untouched), right kind.
+type Getter<T> =
+    unsafe extern "C" fn(*const noob_value, usize, *mut T) -> noob_core::ffi::result::noob_result;
+
+/// A scalar getter: NULL value, NULL output, unknown node, wrong kind (output
+/// untouched), right kind.
 fn check_getter<T: Copy + PartialEq + std::fmt::Debug>(
     function: &str,
-    get: unsafe extern "C" fn(
-        *const noob_value_node,
-        *mut T,
-    ) -> noob_core::ffi::result::noob_result,
+    get: Getter<T>,
     key: &str,
     sentinel: T,
     expected: T,
 ) {
     let value = every_kind();
-    let dict = root(value);
-    // SAFETY: nodes of a live value; NULLs are refused.
+    // SAFETY: a live value; NULLs and unknown nodes are refused.
     unsafe {
+        let node = find(value, ROOT, key);
         let mut out = sentinel;
-        assert_fails(get(null(), &mut out), NOOB_ERR_NULL_POINTER, function);
+        assert_fails(get(null(), node, &mut out), NOOB_ERR_NULL_POINTER, function);
         assert_fails(
-            get(find(dict, key), null_mut()),
+            get(value, node, null_mut()),
             NOOB_ERR_NULL_POINTER,
             function,
         );
-        for other in ["n", "s", "l", "d"]
+        assert_fails(
+            get(value, past_end(value), &mut out),
+            NOOB_ERR_INVALID_ARGUMENT,
+            function,
+        );
+        for other in ["n", "b", "i", "f", "s", "y", "l", "d"]
             .into_iter()
-            .chain(["b", "i", "f"].into_iter().filter(|k| *k != key))
+            .filter(|k| *k != key)
         {
             assert_fails(
-                get(find(dict, other), &mut out),
+                get(value, find(value, ROOT, other), &mut out),
                 NOOB_ERR_WRONG_TYPE,
                 function,
             );
         }
         assert_eq!(out, sentinel, "outputs are written only on success");
-        assert_eq!(get(find(dict, key), &mut out), NOOB_OK);
+        assert_eq!(get(value, node, &mut out), NOOB_OK);
         assert_eq!(out, expected);
         noob_value_free(value);
     }
@@ -791,53 +831,61 @@ fn get_float() {
     );
 }
 
+type ViewGetter<P> = unsafe extern "C" fn(
+    *const noob_value,
+    usize,
+    *mut *const P,
+    *mut usize,
+) -> noob_core::ffi::result::noob_result;
+
 /// A borrowed-view getter (str or bytes).
 fn check_view_getter<P: Copy>(
     function: &str,
-    get: unsafe extern "C" fn(
-        *const noob_value_node,
-        *mut *const P,
-        *mut usize,
-    ) -> noob_core::ffi::result::noob_result,
+    get: ViewGetter<P>,
     key: &str,
     wrong: &str,
     expected: &[u8],
 ) {
     let value = every_kind();
-    let dict = root(value);
     // SAFETY: as above; the view is read while the value is alive.
     unsafe {
-        let (mut data, mut len): (*const P, usize) = (null(), 99);
+        let node = find(value, ROOT, key);
+        let (mut data, mut len): (*const P, usize) = (null(), SENTINEL);
         assert_fails(
-            get(null(), &mut data, &mut len),
+            get(null(), node, &mut data, &mut len),
             NOOB_ERR_NULL_POINTER,
             function,
         );
         assert_fails(
-            get(find(dict, key), null_mut(), &mut len),
+            get(value, node, null_mut(), &mut len),
             NOOB_ERR_NULL_POINTER,
             function,
         );
         assert_fails(
-            get(find(dict, key), &mut data, null_mut()),
+            get(value, node, &mut data, null_mut()),
             NOOB_ERR_NULL_POINTER,
             function,
         );
         assert_fails(
-            get(find(dict, wrong), &mut data, &mut len),
+            get(value, past_end(value), &mut data, &mut len),
+            NOOB_ERR_INVALID_ARGUMENT,
+            function,
+        );
+        assert_fails(
+            get(value, find(value, ROOT, wrong), &mut data, &mut len),
             NOOB_ERR_WRONG_TYPE,
             function,
         );
         assert_fails(
-            get(dict, &mut data, &mut len),
+            get(value, ROOT, &mut data, &mut len),
             NOOB_ERR_WRONG_TYPE,
             function,
         );
         assert!(
-            data.is_null() && len == 99,
+            data.is_null() && len == SENTINEL,
             "outputs are written only on success"
         );
-        assert_eq!(get(find(dict, key), &mut data, &mut len), NOOB_OK);
+        assert_eq!(get(value, node, &mut data, &mut len), NOOB_OK);
         assert_eq!(std::slice::from_raw_parts(data.cast::<u8>(), len), expected);
         noob_value_free(value);
     }
@@ -865,37 +913,42 @@ fn get_bytes() {
 
 fn list_get() {
     let value = every_kind();
-    let dict = root(value);
-    let list = find(dict, "l");
+    let list = find(value, ROOT, "l");
     // SAFETY: as above.
     unsafe {
-        let mut item = SENTINEL_NODE;
+        let mut item = SENTINEL;
+        let f = "noob_value_node_list_get";
         assert_fails(
-            noob_value_node_list_get(null(), 0, &mut item),
+            noob_value_node_list_get(null(), list, 0, &mut item),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_node_list_get",
+            f,
         );
         assert_fails(
-            noob_value_node_list_get(list, 0, null_mut()),
+            noob_value_node_list_get(value, list, 0, null_mut()),
             NOOB_ERR_NULL_POINTER,
-            "noob_value_node_list_get",
+            f,
         );
         assert_fails(
-            noob_value_node_list_get(dict, 0, &mut item),
+            noob_value_node_list_get(value, past_end(value), 0, &mut item),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert_fails(
+            noob_value_node_list_get(value, ROOT, 0, &mut item),
             NOOB_ERR_WRONG_TYPE,
-            "noob_value_node_list_get",
+            f,
         );
         for index in [1, usize::MAX] {
             assert_fails(
-                noob_value_node_list_get(list, index, &mut item),
+                noob_value_node_list_get(value, list, index, &mut item),
                 NOOB_ERR_INVALID_ARGUMENT,
-                "noob_value_node_list_get",
+                f,
             );
         }
-        assert_eq!(item, SENTINEL_NODE);
-        assert_eq!(noob_value_node_list_get(list, 0, &mut item), NOOB_OK);
+        assert_eq!(item, SENTINEL);
+        assert_eq!(noob_value_node_list_get(value, list, 0, &mut item), NOOB_OK);
         let mut n = 0;
-        assert_eq!(noob_value_node_get_int(item, &mut n), NOOB_OK);
+        assert_eq!(noob_value_node_get_int(value, item, &mut n), NOOB_OK);
         assert_eq!(n, 7);
         noob_value_free(value);
     }
@@ -903,57 +956,67 @@ fn list_get() {
 
 fn dict_entry() {
     let value = every_kind();
-    let dict = root(value);
     // SAFETY: as above.
     unsafe {
-        let (mut key, mut key_len, mut item) = (null(), 99usize, SENTINEL_NODE);
+        let (mut key, mut key_len, mut item) = (null(), SENTINEL, SENTINEL);
         let f = "noob_value_node_dict_entry";
+        let entry = |node: usize,
+                     index: usize,
+                     key: *mut *const c_char,
+                     key_len: *mut usize,
+                     item: *mut usize| {
+            noob_value_node_dict_entry(value, node, index, key, key_len, item)
+        };
         assert_fails(
-            noob_value_node_dict_entry(null(), 0, &mut key, &mut key_len, &mut item),
+            noob_value_node_dict_entry(null(), ROOT, 0, &mut key, &mut key_len, &mut item),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_entry(dict, 0, null_mut(), &mut key_len, &mut item),
+            entry(ROOT, 0, null_mut(), &mut key_len, &mut item),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_entry(dict, 0, &mut key, null_mut(), &mut item),
+            entry(ROOT, 0, &mut key, null_mut(), &mut item),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_entry(dict, 0, &mut key, &mut key_len, null_mut()),
+            entry(ROOT, 0, &mut key, &mut key_len, null_mut()),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_entry(find(dict, "l"), 0, &mut key, &mut key_len, &mut item),
+            entry(past_end(value), 0, &mut key, &mut key_len, &mut item),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert_fails(
+            entry(find(value, ROOT, "l"), 0, &mut key, &mut key_len, &mut item),
             NOOB_ERR_WRONG_TYPE,
             f,
         );
         assert_fails(
-            noob_value_node_dict_entry(dict, 8, &mut key, &mut key_len, &mut item),
+            entry(ROOT, 8, &mut key, &mut key_len, &mut item),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert_fails(
-            noob_value_node_dict_entry(find(dict, "d"), 0, &mut key, &mut key_len, &mut item),
+            entry(find(value, ROOT, "d"), 0, &mut key, &mut key_len, &mut item),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
-        assert!(key.is_null() && key_len == 99 && item == SENTINEL_NODE);
+        assert!(key.is_null() && key_len == SENTINEL && item == SENTINEL);
         // Entries keep their order.
         let mut keys = String::new();
         for index in 0..8 {
             assert_eq!(
-                noob_value_node_dict_entry(dict, index, &mut key, &mut key_len, &mut item),
+                entry(ROOT, index, &mut key, &mut key_len, &mut item),
                 NOOB_OK
             );
-            keys.push_str(
-                std::str::from_utf8(std::slice::from_raw_parts(key.cast(), key_len)).unwrap(),
-            );
+            let text = std::slice::from_raw_parts(key.cast::<u8>(), key_len);
+            keys.push_str(std::str::from_utf8(text).unwrap());
         }
         assert_eq!(keys, "nbifsyld");
         noob_value_free(value);
@@ -962,81 +1025,87 @@ fn dict_entry() {
 
 fn dict_find() {
     let value = every_kind();
-    let dict = root(value);
     // SAFETY: as above.
     unsafe {
-        let mut item = SENTINEL_NODE;
+        let mut item = SENTINEL;
         let f = "noob_value_node_dict_find";
+        let key = c"i".as_ptr();
         assert_fails(
-            noob_value_node_dict_find(null(), c"i".as_ptr(), 1, &mut item),
+            noob_value_node_dict_find(null(), ROOT, key, 1, &mut item),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_find(dict, null(), 1, &mut item),
+            noob_value_node_dict_find(value, ROOT, null(), 1, &mut item),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_find(dict, c"i".as_ptr(), 1, null_mut()),
+            noob_value_node_dict_find(value, ROOT, key, 1, null_mut()),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_dict_find(dict, b"\xff".as_ptr().cast(), 1, &mut item),
+            noob_value_node_dict_find(value, past_end(value), key, 1, &mut item),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert_fails(
+            noob_value_node_dict_find(value, ROOT, b"\xff".as_ptr().cast(), 1, &mut item),
             NOOB_ERR_INVALID_UTF8,
             f,
         );
         assert_fails(
-            noob_value_node_dict_find(dict, c"zz".as_ptr(), 2, &mut item),
+            noob_value_node_dict_find(value, ROOT, c"zz".as_ptr(), 2, &mut item),
             NOOB_ERR_NOT_FOUND,
             f,
         );
         assert_fails(
-            noob_value_node_dict_find(dict, null(), 0, &mut item),
+            noob_value_node_dict_find(value, ROOT, null(), 0, &mut item),
             NOOB_ERR_NOT_FOUND,
             f,
         );
         assert_fails(
-            noob_value_node_dict_find(find(dict, "l"), c"i".as_ptr(), 1, &mut item),
+            noob_value_node_dict_find(value, find(value, ROOT, "l"), key, 1, &mut item),
             NOOB_ERR_WRONG_TYPE,
             f,
         );
-        assert_eq!(item, SENTINEL_NODE);
+        assert_eq!(item, SENTINEL);
         noob_value_free(value);
     }
 }
 
 fn encoded_size() {
     let blob = sample_blob();
+    let value = decoded(&blob);
     // SAFETY: as above.
     unsafe {
-        let mut value = null_mut();
-        assert_eq!(
-            noob_value_decode(blob.as_ptr(), blob.len(), &mut value),
-            NOOB_OK
-        );
-        let mut size = 99usize;
+        let mut size = SENTINEL;
         let f = "noob_value_node_encoded_size";
         assert_fails(
-            noob_value_node_encoded_size(null(), &mut size),
+            noob_value_node_encoded_size(null(), ROOT, &mut size),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_encoded_size(root(value), null_mut()),
+            noob_value_node_encoded_size(value, ROOT, null_mut()),
             NOOB_ERR_NULL_POINTER,
             f,
         );
-        assert_eq!(size, 99);
+        assert_fails(
+            noob_value_node_encoded_size(value, past_end(value), &mut size),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert_eq!(size, SENTINEL);
         assert_eq!(
-            noob_value_node_encoded_size(root(value), &mut size),
+            noob_value_node_encoded_size(value, ROOT, &mut size),
             NOOB_OK
         );
         assert_eq!(size, blob.len());
-        // A child node encodes on its own: ["k"] -> [1, "s"] is 5 + 5 + 9 + 6 bytes.
+        // A child node encodes on its own: [1, "s"] is 5 + 5 + 9 + 6 bytes.
         assert_eq!(
-            noob_value_node_encoded_size(find(root(value), "k"), &mut size),
+            noob_value_node_encoded_size(value, find(value, ROOT, "k"), &mut size),
             NOOB_OK
         );
         assert_eq!(size, 25);
@@ -1046,42 +1115,43 @@ fn encoded_size() {
 
 fn encode_into() {
     let blob = sample_blob();
+    let value = decoded(&blob);
     // SAFETY: as above; buffers with their capacities.
     unsafe {
-        let mut value = null_mut();
-        assert_eq!(
-            noob_value_decode(blob.as_ptr(), blob.len(), &mut value),
-            NOOB_OK
-        );
-        let node = root(value);
         let f = "noob_value_node_encode_into";
         let mut buffer = vec![0xAAu8; blob.len() + 3];
-        let mut size = 99usize;
+        let (ptr, cap) = (buffer.as_mut_ptr(), buffer.len());
+        let mut size = SENTINEL;
         assert_fails(
-            noob_value_node_encode_into(null(), buffer.as_mut_ptr(), buffer.len(), &mut size),
+            noob_value_node_encode_into(null(), ROOT, ptr, cap, &mut size),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_encode_into(node, buffer.as_mut_ptr(), buffer.len(), null_mut()),
+            noob_value_node_encode_into(value, ROOT, ptr, cap, null_mut()),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_encode_into(node, null_mut(), 10, &mut size),
+            noob_value_node_encode_into(value, ROOT, null_mut(), 10, &mut size),
             NOOB_ERR_NULL_POINTER,
             f,
         );
-        assert_eq!(size, 99);
+        assert_fails(
+            noob_value_node_encode_into(value, past_end(value), ptr, cap, &mut size),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert_eq!(size, SENTINEL);
         // Capacity 0 (NULL buffer) asks for the size.
         assert_fails(
-            noob_value_node_encode_into(node, null_mut(), 0, &mut size),
+            noob_value_node_encode_into(value, ROOT, null_mut(), 0, &mut size),
             NOOB_ERR_BUFFER_TOO_SMALL,
             f,
         );
         assert_eq!(size, blob.len());
         assert_fails(
-            noob_value_node_encode_into(node, buffer.as_mut_ptr(), blob.len() - 1, &mut size),
+            noob_value_node_encode_into(value, ROOT, ptr, blob.len() - 1, &mut size),
             NOOB_ERR_BUFFER_TOO_SMALL,
             f,
         );
@@ -1096,7 +1166,7 @@ fn encode_into() {
             "nothing written when too small"
         );
         assert_eq!(
-            noob_value_node_encode_into(node, buffer.as_mut_ptr(), buffer.len(), &mut size),
+            noob_value_node_encode_into(value, ROOT, ptr, cap, &mut size),
             NOOB_OK
         );
         assert_eq!(size, blob.len());
@@ -1108,28 +1178,29 @@ fn encode_into() {
 
 fn encode() {
     let blob = sample_blob();
+    let value = decoded(&blob);
     // SAFETY: as above.
     unsafe {
-        let mut value = null_mut();
-        assert_eq!(
-            noob_value_decode(blob.as_ptr(), blob.len(), &mut value),
-            NOOB_OK
-        );
         let sentinel = 0x10 as *mut noob_bytes;
         let mut encoded = sentinel;
         let f = "noob_value_node_encode";
         assert_fails(
-            noob_value_node_encode(null(), &mut encoded),
+            noob_value_node_encode(null(), ROOT, &mut encoded),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_node_encode(root(value), null_mut()),
+            noob_value_node_encode(value, ROOT, null_mut()),
             NOOB_ERR_NULL_POINTER,
             f,
         );
+        assert_fails(
+            noob_value_node_encode(value, past_end(value), &mut encoded),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
         assert_eq!(encoded, sentinel);
-        assert_eq!(noob_value_node_encode(root(value), &mut encoded), NOOB_OK);
+        assert_eq!(noob_value_node_encode(value, ROOT, &mut encoded), NOOB_OK);
         let (mut data, mut len) = (null(), 0);
         assert_eq!(noob_bytes_get(encoded, &mut data, &mut len), NOOB_OK);
         assert_eq!(std::slice::from_raw_parts(data, len), &blob[..]);
@@ -1141,43 +1212,50 @@ fn encode() {
 fn encode_batch() {
     let first = every_kind();
     let blob = sample_blob();
+    let second = decoded(&blob);
     // SAFETY: as above; arrays with their counts.
     unsafe {
-        let mut second = null_mut();
-        assert_eq!(
-            noob_value_decode(blob.as_ptr(), blob.len(), &mut second),
-            NOOB_OK
-        );
         let f = "noob_value_encode_batch";
         let sentinel = 0x10 as *mut noob_bytes_list;
         let mut list = sentinel;
-        let nodes = [root(first), root(second), find(root(first), "l")];
+        let values = [first.cast_const(), second.cast_const(), first.cast_const()];
+        let nodes = [ROOT, ROOT, find(first, ROOT, "l")];
         assert_fails(
-            noob_value_encode_batch(nodes.as_ptr(), 3, null_mut()),
+            noob_value_encode_batch(values.as_ptr(), nodes.as_ptr(), 3, null_mut()),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_value_encode_batch(null(), 3, &mut list),
+            noob_value_encode_batch(null(), nodes.as_ptr(), 3, &mut list),
             NOOB_ERR_NULL_POINTER,
             f,
         );
-        let with_null = [root(first), null()];
+        let with_null = [first.cast_const(), null()];
         assert_fails(
-            noob_value_encode_batch(with_null.as_ptr(), 2, &mut list),
+            noob_value_encode_batch(with_null.as_ptr(), null(), 2, &mut list),
             NOOB_ERR_NULL_POINTER,
             f,
         );
-        assert!(last_error().contains("nodes[1]"), "{}", last_error());
+        assert!(last_error().contains("values[1]"), "{}", last_error());
+        let unknown = [ROOT, past_end(second), ROOT];
+        assert_fails(
+            noob_value_encode_batch(values.as_ptr(), unknown.as_ptr(), 3, &mut list),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert!(last_error().contains("values[1]"), "{}", last_error());
         assert_eq!(list, sentinel);
-        // Zero nodes (NULL array) give an empty list.
-        assert_eq!(noob_value_encode_batch(null(), 0, &mut list), NOOB_OK);
-        let mut len = 99;
+        // Zero values (NULL arrays) give an empty list.
+        assert_eq!(
+            noob_value_encode_batch(null(), null(), 0, &mut list),
+            NOOB_OK
+        );
+        let mut len = SENTINEL;
         assert_eq!(noob_bytes_list_len(list, &mut len), NOOB_OK);
         assert_eq!(len, 0);
         noob_bytes_list_free(list);
         assert_eq!(
-            noob_value_encode_batch(nodes.as_ptr(), 3, &mut list),
+            noob_value_encode_batch(values.as_ptr(), nodes.as_ptr(), 3, &mut list),
             NOOB_OK
         );
         assert_eq!(noob_bytes_list_len(list, &mut len), NOOB_OK);
@@ -1190,6 +1268,14 @@ fn encode_batch() {
             std::slice::from_raw_parts(data, size),
             [0x89, b'N', b'O', b'B', 1, 7, 1, 0, 0, 0, 3, 7, 0, 0, 0, 0, 0, 0, 0]
         );
+        noob_bytes_list_free(list);
+        // NULL nodes: the roots.
+        assert_eq!(
+            noob_value_encode_batch(values.as_ptr(), null(), 2, &mut list),
+            NOOB_OK
+        );
+        assert_eq!(noob_bytes_list_get(list, 1, &mut data, &mut size), NOOB_OK);
+        assert_eq!(std::slice::from_raw_parts(data, size), &blob[..]);
         noob_bytes_list_free(list);
         noob_value_free(second);
         noob_value_free(first);
@@ -1237,11 +1323,11 @@ fn bytes_free() {
 fn make_list() -> *mut noob_bytes_list {
     let value = every_kind();
     let mut list = null_mut();
-    let nodes = [root(value)];
-    // SAFETY: one live node.
+    let values = [value.cast_const()];
+    // SAFETY: one live value.
     unsafe {
         assert_eq!(
-            noob_value_encode_batch(nodes.as_ptr(), 1, &mut list),
+            noob_value_encode_batch(values.as_ptr(), null(), 1, &mut list),
             NOOB_OK
         );
         // The list owns its blobs: freeing the value does not affect it.
