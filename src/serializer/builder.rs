@@ -12,6 +12,7 @@ use super::format::{tag, HEADER_LEN, MAX_DEPTH, MAX_LEN};
 use super::value::Kind;
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuilderError {
@@ -77,8 +78,9 @@ impl fmt::Display for BuilderError {
 
 impl std::error::Error for BuilderError {}
 
-/// The set of keys of one open dict. Few keys are compared in place (ranges of
-/// the output); past `SMALL_DICT` keys a set takes over.
+/// Repeated keys: a dict's first `SMALL_DICT` keys are compared in place (ranges of
+/// the output); past that, a set of key hashes answers (a hit is confirmed by
+/// comparing bytes), so no key is copied or allocated.
 const SMALL_DICT: usize = 32;
 
 struct Frame {
@@ -90,7 +92,7 @@ struct Frame {
     pending_key: bool,
     /// Dicts: (offset, length) of each key's bytes in the output.
     keys: Vec<(usize, usize)>,
-    key_set: Option<HashSet<Box<[u8]>>>,
+    key_hashes: Option<HashSet<u64>>,
 }
 
 /// Writes one blob as values are pushed. See the module documentation.
@@ -98,6 +100,7 @@ pub struct Builder {
     out: Vec<u8>,
     stack: Vec<Frame>,
     root_started: bool,
+    hasher: RandomState,
 }
 
 impl Default for Builder {
@@ -124,6 +127,7 @@ impl Builder {
             out,
             stack: Vec::new(),
             root_started: false,
+            hasher: RandomState::new(),
         }
     }
 
@@ -237,7 +241,7 @@ impl Builder {
             count: 0,
             pending_key: false,
             keys: Vec::new(),
-            key_set: None,
+            key_hashes: None,
         });
         Ok(())
     }
@@ -256,13 +260,19 @@ impl Builder {
                 len: frame.count as u64 + 1,
             });
         }
-        let repeated = match &frame.key_set {
-            Some(set) => set.contains(key.as_bytes()),
-            None => frame
+        let hash = frame
+            .key_hashes
+            .as_ref()
+            .map(|_| self.hasher.hash_one(key.as_bytes()));
+        let may_repeat = match (&frame.key_hashes, hash) {
+            (Some(hashes), Some(hash)) => hashes.contains(&hash),
+            _ => true,
+        };
+        let repeated = may_repeat
+            && frame
                 .keys
                 .iter()
-                .any(|&(at, len)| &out[at..at + len] == key.as_bytes()),
-        };
+                .any(|&(at, len)| &out[at..at + len] == key.as_bytes());
         if repeated {
             return Err(BuilderError::DuplicateKey(key.to_owned()));
         }
@@ -270,15 +280,16 @@ impl Builder {
         let at = self.out.len();
         self.out.extend_from_slice(key.as_bytes());
         frame.keys.push((at, key.len()));
-        if let Some(set) = frame.key_set.as_mut() {
-            set.insert(key.as_bytes().into());
+        if let (Some(hashes), Some(hash)) = (frame.key_hashes.as_mut(), hash) {
+            hashes.insert(hash);
         } else if frame.keys.len() > SMALL_DICT {
             let out = &self.out;
-            frame.key_set = Some(
+            let hasher = &self.hasher;
+            frame.key_hashes = Some(
                 frame
                     .keys
                     .iter()
-                    .map(|&(at, len)| out[at..at + len].into())
+                    .map(|&(at, len)| hasher.hash_one(&out[at..at + len]))
                     .collect(),
             );
         }

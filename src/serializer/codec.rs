@@ -293,9 +293,12 @@ pub fn decode(blob: &[u8]) -> Result<Value, DecodeError> {
 /// least one byte of blob, and nesting is limited to [`MAX_DEPTH`].
 pub(crate) fn parse(blob: &[u8]) -> Result<Tree, DecodeError> {
     let mut reader = Reader::new(blob)?;
+    // Every node takes at least one byte of blob and a typical one about ten: reserve
+    // for that much up front (pages not touched cost nothing), so large blobs are not
+    // copied again and again as the arrays grow.
     let mut tree = Tree {
-        nodes: Vec::with_capacity((blob.len() / 16).min(1 << 16)),
-        slots: Vec::new(),
+        nodes: Vec::with_capacity(blob.len() / 8),
+        slots: Vec::with_capacity(blob.len() / 8),
     };
     reader.value(&mut tree, 0)?;
     reader.finish()?;
