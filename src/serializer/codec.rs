@@ -302,6 +302,9 @@ pub(crate) fn parse(blob: &[u8]) -> Result<Tree, DecodeError> {
     };
     reader.value(&mut tree, 0)?;
     reader.finish()?;
+    // A document may live long: give back what the estimate reserved in excess.
+    tree.nodes.shrink_to_fit();
+    tree.slots.shrink_to_fit();
     Ok(tree)
 }
 
