@@ -10,9 +10,10 @@
 use super::codec;
 use super::format::{tag, HEADER_LEN, MAX_DEPTH, MAX_LEN};
 use super::value::Kind;
+use std::collections::hash_map::RandomState;
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuilderError {
@@ -92,13 +93,31 @@ struct Frame {
     pending_key: bool,
     /// Dicts: (offset, length) of each key's bytes in the output.
     keys: Vec<(usize, usize)>,
-    key_hashes: Option<HashSet<u64>>,
+    /// Dicts past `SMALL_DICT` keys: the hashes of all their keys.
+    hashing: bool,
+    key_hashes: HashSet<u64>,
+}
+
+impl Frame {
+    /// A closed frame's allocations are kept for the next container.
+    fn reuse(mut self, kind: Kind, count_at: usize) -> Self {
+        self.kind = kind;
+        self.count_at = count_at;
+        self.count = 0;
+        self.pending_key = false;
+        self.keys.clear();
+        self.hashing = false;
+        self.key_hashes.clear();
+        self
+    }
 }
 
 /// Writes one blob as values are pushed. See the module documentation.
 pub struct Builder {
     out: Vec<u8>,
     stack: Vec<Frame>,
+    /// Closed frames, kept so that their key arrays are reused.
+    spare: Vec<Frame>,
     root_started: bool,
     hasher: RandomState,
 }
@@ -126,6 +145,7 @@ impl Builder {
         Builder {
             out,
             stack: Vec::new(),
+            spare: Vec::new(),
             root_started: false,
             hasher: RandomState::new(),
         }
@@ -134,7 +154,7 @@ impl Builder {
     /// Forgets everything pushed so far (keeps the allocated memory).
     pub fn reset(&mut self) {
         self.out.truncate(HEADER_LEN);
-        self.stack.clear();
+        self.spare.append(&mut self.stack);
         self.root_started = false;
     }
 
@@ -235,14 +255,19 @@ impl Builder {
         codec::put_tag(&mut self.out, tag);
         let count_at = self.out.len();
         codec::put_len(&mut self.out, 0);
-        self.stack.push(Frame {
-            kind,
-            count_at,
-            count: 0,
-            pending_key: false,
-            keys: Vec::new(),
-            key_hashes: None,
-        });
+        let frame = match self.spare.pop() {
+            Some(frame) => frame.reuse(kind, count_at),
+            None => Frame {
+                kind,
+                count_at,
+                count: 0,
+                pending_key: false,
+                keys: Vec::new(),
+                hashing: false,
+                key_hashes: HashSet::new(),
+            },
+        };
+        self.stack.push(frame);
         Ok(())
     }
 
@@ -260,13 +285,11 @@ impl Builder {
                 len: frame.count as u64 + 1,
             });
         }
-        let hash = frame
-            .key_hashes
-            .as_ref()
-            .map(|_| self.hasher.hash_one(key.as_bytes()));
-        let may_repeat = match (&frame.key_hashes, hash) {
-            (Some(hashes), Some(hash)) => hashes.contains(&hash),
-            _ => true,
+        let hash = frame.hashing.then(|| self.hasher.hash_one(key.as_bytes()));
+        // A hash hit is confirmed by comparing bytes; a miss proves the key is new.
+        let may_repeat = match hash {
+            Some(hash) => frame.key_hashes.contains(&hash),
+            None => true,
         };
         let repeated = may_repeat
             && frame
@@ -280,17 +303,17 @@ impl Builder {
         let at = self.out.len();
         self.out.extend_from_slice(key.as_bytes());
         frame.keys.push((at, key.len()));
-        if let (Some(hashes), Some(hash)) = (frame.key_hashes.as_mut(), hash) {
-            hashes.insert(hash);
+        if let Some(hash) = hash {
+            frame.key_hashes.insert(hash);
         } else if frame.keys.len() > SMALL_DICT {
             let out = &self.out;
             let hasher = &self.hasher;
-            frame.key_hashes = Some(
+            frame.hashing = true;
+            frame.key_hashes.extend(
                 frame
                     .keys
                     .iter()
-                    .map(|&(at, len)| hasher.hash_one(&out[at..at + len]))
-                    .collect(),
+                    .map(|&(at, len)| hasher.hash_one(&out[at..at + len])),
             );
         }
         frame.count += 1;
@@ -322,6 +345,7 @@ impl Builder {
         }
         let frame = self.stack.pop().expect("checked above");
         codec::patch_len(&mut self.out, frame.count_at, frame.count);
+        self.spare.push(frame);
         Ok(())
     }
 
