@@ -33,12 +33,21 @@ pub enum noob_result {
     NOOB_ERR_WRONG_POOL = 9,
     /// The buffer token names no buffer currently lent (released twice, or never acquired).
     NOOB_ERR_NOT_OUTSTANDING = 10,
+    /// A blob is not a valid serialized value; the detail message gives the byte offset.
+    NOOB_ERR_DECODE = 30,
+    /// A value builder call came out of order (a value where a key is due, an `end`
+    /// that matches no open container, a build before the value is complete, ...).
+    NOOB_ERR_BUILDER_STATE = 31,
+    /// A value was read as a kind it is not (e.g. the int of a str).
+    NOOB_ERR_WRONG_TYPE = 32,
+    /// A dict would hold the same key twice.
+    NOOB_ERR_DUPLICATE_KEY = 33,
 }
 
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 11] = [
+pub(crate) const ALL_RESULTS: [noob_result; 15] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -50,6 +59,10 @@ pub(crate) const ALL_RESULTS: [noob_result; 11] = [
     noob_result::NOOB_ERR_LIMIT_EXCEEDED,
     noob_result::NOOB_ERR_WRONG_POOL,
     noob_result::NOOB_ERR_NOT_OUTSTANDING,
+    noob_result::NOOB_ERR_DECODE,
+    noob_result::NOOB_ERR_BUILDER_STATE,
+    noob_result::NOOB_ERR_WRONG_TYPE,
+    noob_result::NOOB_ERR_DUPLICATE_KEY,
 ];
 
 impl noob_result {
@@ -69,6 +82,10 @@ impl noob_result {
             noob_result::NOOB_ERR_NOT_OUTSTANDING => {
                 "buffer is not lent (released twice, or never acquired)\0"
             }
+            noob_result::NOOB_ERR_DECODE => "invalid serialized value\0",
+            noob_result::NOOB_ERR_BUILDER_STATE => "value builder call out of order\0",
+            noob_result::NOOB_ERR_WRONG_TYPE => "value is of another type\0",
+            noob_result::NOOB_ERR_DUPLICATE_KEY => "duplicate dict key\0",
         }
     }
 }
