@@ -7,6 +7,8 @@ detail message (``noob_last_error_message``) read on the failing thread.
 
 from __future__ import annotations
 
+import re
+
 from ._native import ffi, lib
 
 __all__ = [
@@ -23,6 +25,11 @@ __all__ = [
     "WrongPoolError",
     "NotOutstandingError",
     "PoolClosedError",
+    "SerializerError",
+    "DecodeError",
+    "BuilderStateError",
+    "WrongTypeError",
+    "DuplicateKeyError",
 ]
 
 
@@ -86,6 +93,34 @@ class PoolClosedError(BufferPoolError, ValueError):
     """The pool is closed."""
 
 
+class SerializerError(NoobCoreError):
+    """A value could not be serialized or deserialized."""
+
+
+class DecodeError(SerializerError, ValueError):
+    """A blob is not a valid NOOB value; ``offset`` is the byte where the problem is."""
+
+    offset: int | None = None
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message, code)
+        found = re.search(r"byte offset (\d+)", message)
+        if found:
+            self.offset = int(found.group(1))
+
+
+class BuilderStateError(SerializerError, ValueError):
+    """A value builder call came out of order."""
+
+
+class WrongTypeError(SerializerError, TypeError):
+    """A value was read as a kind it is not."""
+
+
+class DuplicateKeyError(SerializerError, ValueError):
+    """A dict would hold the same key twice."""
+
+
 _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_NULL_POINTER: NullPointerError,
     lib.NOOB_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -97,6 +132,10 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_LIMIT_EXCEEDED: LimitExceededError,
     lib.NOOB_ERR_WRONG_POOL: WrongPoolError,
     lib.NOOB_ERR_NOT_OUTSTANDING: NotOutstandingError,
+    lib.NOOB_ERR_DECODE: DecodeError,
+    lib.NOOB_ERR_BUILDER_STATE: BuilderStateError,
+    lib.NOOB_ERR_WRONG_TYPE: WrongTypeError,
+    lib.NOOB_ERR_DUPLICATE_KEY: DuplicateKeyError,
 }
 
 
