@@ -60,7 +60,11 @@ fn decoding_allocates_in_proportion_to_the_blob() {
             assert!(decode(blob).is_err());
             assert!(Document::from_slice(blob).is_err());
         });
-        assert!(peak <= 64 * 1024, "{peak} bytes for a {}-byte lie", blob.len());
+        assert!(
+            peak <= 64 * 1024,
+            "{peak} bytes for a {}-byte lie",
+            blob.len()
+        );
     }
     // The worst ordinary shapes: one-byte items (the most nodes per byte), deep
     // nesting, many tiny dicts.
@@ -79,9 +83,17 @@ fn decoding_allocates_in_proportion_to_the_blob() {
         let blob = encode(&value).unwrap();
         let limit = 128 * blob.len() + 64 * 1024;
         let peak = peak_during(|| drop(decode(&blob).unwrap()));
-        assert!(peak <= limit, "decode: {peak} bytes for {} bytes of blob", blob.len());
+        assert!(
+            peak <= limit,
+            "decode: {peak} bytes for {} bytes of blob",
+            blob.len()
+        );
         let peak = peak_during(|| drop(Document::from_slice(&blob).unwrap()));
-        assert!(peak <= limit, "Document: {peak} bytes for {} bytes of blob", blob.len());
+        assert!(
+            peak <= limit,
+            "Document: {peak} bytes for {} bytes of blob",
+            blob.len()
+        );
         eprintln!(
             "{} bytes of blob: decode peak {} B, Document peak {} B",
             blob.len(),
