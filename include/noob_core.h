@@ -726,6 +726,26 @@ noob_result noob_value_visit(const struct noob_value *value,
                              void *userdata);
 
 /**
+ * Validates the blob of `len` bytes at `data` (NULL only when `len` is 0) and walks
+ * its value in place, as `noob_value_visit` does, without copying the blob and
+ * without keeping anything: the fast way to convert a blob once. No callback runs
+ * unless the whole blob is valid; the views passed to callbacks point into `data`
+ * and are valid as long as the caller keeps `data`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`data` with a non-zero `len`, or `visitor`),
+ * `NOOB_ERR_DECODE` (as `noob_value_decode`; no callback was called),
+ * `NOOB_ERR_CALLBACK` (a callback returned non-zero).
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes that do not change during the call;
+ * `visitor` NULL or a valid visitor whose callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit_blob(const uint8_t *data,
+                                  size_t len,
+                                  const struct noob_value_visitor *visitor,
+                                  void *userdata);
+
+/**
  * Writes the exact size in bytes of the blob that `noob_value_node_encode_into`
  * writes for node `node` (any node, not only the root): the bound to size a buffer
  * with.

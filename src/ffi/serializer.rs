@@ -5,7 +5,9 @@
 
 use super::boundary::{bytes, guard, handle, out_ptr, text, Failure, Outcome};
 use super::result::noob_result;
-use crate::serializer::{Builder, BuilderError, DecodeError, Document, Kind, NodeRef};
+use crate::serializer::{
+    BorrowedDocument, Builder, BuilderError, DecodeError, Document, Kind, NodeRef,
+};
 use rayon::prelude::*;
 use std::ffi::{c_char, c_void};
 
@@ -957,6 +959,36 @@ pub unsafe extern "C" fn noob_value_visit(
         // SAFETY: the caller promised a valid visitor or NULL.
         let visitor = unsafe { handle(visitor, "visitor") }?;
         visit(node, visitor, userdata)
+    })
+}
+
+/// Validates the blob of `len` bytes at `data` (NULL only when `len` is 0) and walks
+/// its value in place, as `noob_value_visit` does, without copying the blob and
+/// without keeping anything: the fast way to convert a blob once. No callback runs
+/// unless the whole blob is valid; the views passed to callbacks point into `data`
+/// and are valid as long as the caller keeps `data`.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER` (`data` with a non-zero `len`, or `visitor`),
+/// `NOOB_ERR_DECODE` (as `noob_value_decode`; no callback was called),
+/// `NOOB_ERR_CALLBACK` (a callback returned non-zero).
+///
+/// # Safety
+/// `data` must point to `len` readable bytes that do not change during the call;
+/// `visitor` NULL or a valid visitor whose callbacks are safe to call with `userdata`.
+#[no_mangle]
+pub unsafe extern "C" fn noob_value_visit_blob(
+    data: *const u8,
+    len: usize,
+    visitor: *const noob_value_visitor,
+    userdata: *mut c_void,
+) -> noob_result {
+    guard("noob_value_visit_blob", || {
+        // SAFETY: the caller promised a valid visitor or NULL.
+        let visitor = unsafe { handle(visitor, "visitor") }?;
+        // SAFETY: forwarded contract.
+        let blob = unsafe { bytes(data, len, "data") }?;
+        let document = BorrowedDocument::parse(blob)?;
+        visit(document.root(), visitor, userdata)
     })
 }
 

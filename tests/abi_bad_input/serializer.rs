@@ -43,6 +43,7 @@ pub const CHECKS: super::Checks = &[
     ("noob_value_node_encode", encode),
     ("noob_value_encode_batch", encode_batch),
     ("noob_value_visit", visit),
+    ("noob_value_visit_blob", visit_blob),
     ("noob_bytes_get", bytes_get),
     ("noob_bytes_free", bytes_free),
     ("noob_bytes_list_len", list_len),
@@ -1458,9 +1459,8 @@ unsafe extern "C" fn on_end_dict(u: *mut std::ffi::c_void) -> i32 {
     unsafe { record(u, "}".into()) }
 }
 
-fn visit() {
-    let value = every_kind();
-    let visitor = noob_value_visitor {
+fn full_visitor() -> noob_value_visitor {
+    noob_value_visitor {
         on_null: Some(on_null),
         on_bool: Some(on_bool),
         on_int: Some(on_int),
@@ -1472,7 +1472,12 @@ fn visit() {
         on_begin_dict: Some(on_begin_dict),
         on_key: Some(on_key),
         on_end_dict: Some(on_end_dict),
-    };
+    }
+}
+
+fn visit() {
+    let value = every_kind();
+    let visitor = full_visitor();
     let mut recorder = Recorder {
         events: Vec::new(),
         stop_at: "never",
@@ -1553,5 +1558,67 @@ fn visit() {
         );
         assert_eq!(recorder.events, ["[1", "int 7", "]"]);
         noob_value_free(value);
+    }
+}
+
+fn visit_blob() {
+    let blob = sample_blob();
+    let visitor = full_visitor();
+    let mut recorder = Recorder {
+        events: Vec::new(),
+        stop_at: "never",
+    };
+    let userdata = (&mut recorder as *mut Recorder).cast::<std::ffi::c_void>();
+    let f = "noob_value_visit_blob";
+    // SAFETY: the blob with its length, a valid visitor and recorder; NULLs are refused.
+    unsafe {
+        assert_fails(
+            noob_value_visit_blob(blob.as_ptr(), blob.len(), null(), userdata),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_value_visit_blob(null(), 3, &visitor, userdata),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_value_visit_blob(null(), 0, &visitor, userdata),
+            NOOB_ERR_DECODE,
+            f,
+        );
+        // An invalid blob calls nothing, even when its start is valid.
+        let mut bad = blob.clone();
+        bad.push(0);
+        assert_fails(
+            noob_value_visit_blob(bad.as_ptr(), bad.len(), &visitor, userdata),
+            NOOB_ERR_DECODE,
+            f,
+        );
+        assert!(
+            last_error().contains(&format!("offset {}", blob.len())),
+            "{}",
+            last_error()
+        );
+        assert!(
+            recorder.events.is_empty(),
+            "no callback before the blob is validated"
+        );
+        assert_eq!(
+            noob_value_visit_blob(blob.as_ptr(), blob.len(), &visitor, userdata),
+            NOOB_OK
+        );
+        assert_eq!(
+            recorder.events,
+            ["{1", "key k", "[2", "int 1", "str s", "]", "}"]
+        );
+        recorder.events.clear();
+        recorder.stop_at = "int";
+        assert_fails(
+            noob_value_visit_blob(blob.as_ptr(), blob.len(), &visitor, userdata),
+            NOOB_ERR_CALLBACK,
+            f,
+        );
+        assert_eq!(recorder.events, ["{1", "key k", "[2", "int 1"]);
     }
 }
