@@ -94,10 +94,32 @@ static void walk(const noob_value *value, size_t node, size_t count, int depth) 
     }
 }
 
+/* Counts value events (one per node) and checks containers open and close in order. */
+typedef struct {
+    size_t values;
+    int depth;
+} counter;
+static int32_t count_value(void *u) { ((counter *)u)->values++; return 0; }
+static int32_t count_bool(void *u, bool b) { (void)b; return count_value(u); }
+static int32_t count_int(void *u, int64_t i) { (void)i; return count_value(u); }
+static int32_t count_float(void *u, double f) { (void)f; return count_value(u); }
+static int32_t count_text(void *u, const char *t, size_t n) { (void)t; (void)n; return count_value(u); }
+static int32_t count_bytes(void *u, const uint8_t *t, size_t n) { (void)t; (void)n; return count_value(u); }
+static int32_t count_open(void *u, size_t n) { (void)n; ((counter *)u)->depth++; return count_value(u); }
+static int32_t count_close(void *u) { CHECK(((counter *)u)->depth-- > 0); return 0; }
+static int32_t count_key(void *u, const char *t, size_t n) { (void)u; (void)t; (void)n; return 0; }
+static const noob_value_visitor COUNTER = {count_value, count_bool, count_int, count_float,
+                                           count_text, count_bytes, count_open, count_close,
+                                           count_open, count_key, count_close};
+
 static void decode_mode(const uint8_t *data, size_t size) {
+    counter in_place = {0, 0};
+    noob_result visited = noob_value_visit_blob(data, size, &COUNTER, &in_place);
     noob_value *value = NULL;
     noob_result code = noob_value_decode(data, size, &value);
+    CHECK((visited == NOOB_OK) == (code == NOOB_OK));
     if (code != NOOB_OK) {
+        CHECK(in_place.values == 0); /* nothing is visited in an invalid blob */
         CHECK(code == NOOB_ERR_DECODE);
         CHECK(strstr(noob_last_error_message(), "offset") != NULL);
         CHECK(value == NULL);
@@ -106,6 +128,10 @@ static void decode_mode(const uint8_t *data, size_t size) {
     size_t count = 0;
     CHECK(noob_value_node_count(value, &count) == NOOB_OK && count >= 1 && count <= size);
     walk(value, NOOB_VALUE_ROOT, count, 0);
+    counter in_tree = {0, 0};
+    CHECK(noob_value_visit(value, NOOB_VALUE_ROOT, &COUNTER, &in_tree) == NOOB_OK);
+    CHECK(in_tree.values == count && in_place.values == count);
+    CHECK(in_tree.depth == 0 && in_place.depth == 0);
     noob_value_type type;
     CHECK(noob_value_node_type(value, count, &type) == NOOB_ERR_INVALID_ARGUMENT);
     size_t needed = 0;

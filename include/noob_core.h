@@ -122,6 +122,11 @@ enum noob_result
    * A dict would hold the same key twice.
    */
   NOOB_ERR_DUPLICATE_KEY = 33,
+  /**
+   * A caller's callback asked to stop (returned non-zero); the detail message says
+   * which callback and what it returned.
+   */
+  NOOB_ERR_CALLBACK = 34,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -241,6 +246,30 @@ typedef struct noob_buffer_pool_stats {
    */
   uint64_t discarded;
 } noob_buffer_pool_stats;
+
+/**
+ * Callbacks for `noob_value_visit`, one per event of a depth-first walk
+ * (zero-initialise the struct and set the ones you need). Each gets
+ * the caller's `userdata` first and returns 0 to go on, anything else to stop the
+ * walk (`noob_value_visit` then returns `NOOB_ERR_CALLBACK`). A NULL callback skips
+ * its events. Strings and bytes are borrowed views valid until the value is freed
+ * (strings are UTF-8, not NUL-terminated). Containers: `on_begin_list(count)`, the
+ * items, `on_end_list`; `on_begin_dict(count)`, then for each entry `on_key` and the
+ * value, then `on_end_dict`.
+ */
+typedef struct noob_value_visitor {
+  int32_t (*on_null)(void *userdata);
+  int32_t (*on_bool)(void *userdata, bool value);
+  int32_t (*on_int)(void *userdata, int64_t value);
+  int32_t (*on_float)(void *userdata, double value);
+  int32_t (*on_str)(void *userdata, const char *text, size_t len);
+  int32_t (*on_bytes)(void *userdata, const uint8_t *data, size_t len);
+  int32_t (*on_begin_list)(void *userdata, size_t count);
+  int32_t (*on_end_list)(void *userdata);
+  int32_t (*on_begin_dict)(void *userdata, size_t count);
+  int32_t (*on_key)(void *userdata, const char *key, size_t len);
+  int32_t (*on_end_dict)(void *userdata);
+} noob_value_visitor;
 
 #ifdef __cplusplus
 extern "C" {
@@ -691,6 +720,46 @@ noob_result noob_value_node_dict_find(const struct noob_value *value,
                                       const char *key,
                                       size_t key_len,
                                       size_t *item_out);
+
+/**
+ * Walks node `node` of `value` depth first in one call, reporting each part to the
+ * `visitor`'s callbacks (on this thread, one at a time, in blob order) with
+ * `userdata`. This is the fast way to convert a whole value: one library call per
+ * value instead of one per node. Callbacks may call the library's reading functions
+ * on `value` but must not free it.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`value` or `visitor`), `NOOB_ERR_INVALID_ARGUMENT`
+ * (no such node), `NOOB_ERR_CALLBACK` (a callback returned non-zero: the walk stopped
+ * there; the message names the callback and its answer).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `visitor` NULL or a valid visitor whose
+ * callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit(const struct noob_value *value,
+                             size_t node,
+                             const struct noob_value_visitor *visitor,
+                             void *userdata);
+
+/**
+ * Validates the blob of `len` bytes at `data` (NULL only when `len` is 0) and walks
+ * its value in place, as `noob_value_visit` does, without copying the blob and
+ * without keeping anything: the fast way to convert a blob once. No callback runs
+ * unless the whole blob is valid; the views passed to callbacks point into `data`
+ * and are valid as long as the caller keeps `data`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`data` with a non-zero `len`, or `visitor`),
+ * `NOOB_ERR_DECODE` (as `noob_value_decode`; no callback was called),
+ * `NOOB_ERR_CALLBACK` (a callback returned non-zero).
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes that do not change during the call;
+ * `visitor` NULL or a valid visitor whose callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit_blob(const uint8_t *data,
+                                  size_t len,
+                                  const struct noob_value_visitor *visitor,
+                                  void *userdata);
 
 /**
  * Writes the exact size in bytes of the blob that `noob_value_node_encode_into`

@@ -42,12 +42,15 @@ pub enum noob_result {
     NOOB_ERR_WRONG_TYPE = 32,
     /// A dict would hold the same key twice.
     NOOB_ERR_DUPLICATE_KEY = 33,
+    /// A caller's callback asked to stop (returned non-zero); the detail message says
+    /// which callback and what it returned.
+    NOOB_ERR_CALLBACK = 34,
 }
 
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 15] = [
+pub(crate) const ALL_RESULTS: [noob_result; 16] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -63,6 +66,7 @@ pub(crate) const ALL_RESULTS: [noob_result; 15] = [
     noob_result::NOOB_ERR_BUILDER_STATE,
     noob_result::NOOB_ERR_WRONG_TYPE,
     noob_result::NOOB_ERR_DUPLICATE_KEY,
+    noob_result::NOOB_ERR_CALLBACK,
 ];
 
 impl noob_result {
@@ -86,6 +90,7 @@ impl noob_result {
             noob_result::NOOB_ERR_BUILDER_STATE => "value builder call out of order\0",
             noob_result::NOOB_ERR_WRONG_TYPE => "value is of another type\0",
             noob_result::NOOB_ERR_DUPLICATE_KEY => "duplicate dict key\0",
+            noob_result::NOOB_ERR_CALLBACK => "a callback asked to stop\0",
         }
     }
 }

@@ -3,10 +3,13 @@
 //!
 //! The format is specified in `docs/wire-format.md`.
 
-use super::boundary::{bytes, guard, handle, out_ptr, text, Failure};
+use super::boundary::{bytes, guard, handle, out_ptr, text, Failure, Outcome};
 use super::result::noob_result;
-use crate::serializer::{Builder, BuilderError, DecodeError, Document, Kind, NodeRef};
+use crate::serializer::{
+    BorrowedDocument, Builder, BuilderError, DecodeError, Document, Kind, NodeRef,
+};
 use rayon::prelude::*;
+use std::ffi::{c_char, c_void};
 
 /// Lists and dicts may nest at most this deep (a scalar root has depth 0, `[1]` depth 1).
 pub const NOOB_VALUE_MAX_DEPTH: usize = 256;
@@ -833,6 +836,159 @@ pub unsafe extern "C" fn noob_value_node_dict_find(
         // SAFETY: checked non-NULL; promised writable.
         unsafe { out.write(item.index()) };
         Ok(())
+    })
+}
+
+/// Callbacks for `noob_value_visit`, one per event of a depth-first walk
+/// (zero-initialise the struct and set the ones you need). Each gets
+/// the caller's `userdata` first and returns 0 to go on, anything else to stop the
+/// walk (`noob_value_visit` then returns `NOOB_ERR_CALLBACK`). A NULL callback skips
+/// its events. Strings and bytes are borrowed views valid until the value is freed
+/// (strings are UTF-8, not NUL-terminated). Containers: `on_begin_list(count)`, the
+/// items, `on_end_list`; `on_begin_dict(count)`, then for each entry `on_key` and the
+/// value, then `on_end_dict`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct noob_value_visitor {
+    pub on_null: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    pub on_bool: Option<unsafe extern "C" fn(userdata: *mut c_void, value: bool) -> i32>,
+    pub on_int: Option<unsafe extern "C" fn(userdata: *mut c_void, value: i64) -> i32>,
+    pub on_float: Option<unsafe extern "C" fn(userdata: *mut c_void, value: f64) -> i32>,
+    pub on_str:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, text: *const c_char, len: usize) -> i32>,
+    pub on_bytes:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32>,
+    pub on_begin_list: Option<unsafe extern "C" fn(userdata: *mut c_void, count: usize) -> i32>,
+    pub on_end_list: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    pub on_begin_dict: Option<unsafe extern "C" fn(userdata: *mut c_void, count: usize) -> i32>,
+    pub on_key:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, key: *const c_char, len: usize) -> i32>,
+    pub on_end_dict: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+}
+
+/// Runs one callback (if set); a non-zero answer becomes the walk's failure.
+macro_rules! call {
+    ($visitor:expr, $name:ident, $userdata:expr $(, $arg:expr)*) => {
+        if let Some(callback) = $visitor.$name {
+            // SAFETY: the caller of `noob_value_visit` supplied the callback and its
+            // userdata, and promised the callback may be called with these arguments.
+            let answer = unsafe { callback($userdata $(, $arg)*) };
+            if answer != 0 {
+                return Err(Failure::new(
+                    noob_result::NOOB_ERR_CALLBACK,
+                    format!("callback `{}` returned {answer}", stringify!($name)),
+                ));
+            }
+        }
+    };
+}
+
+fn visit(node: NodeRef<'_>, visitor: &noob_value_visitor, userdata: *mut c_void) -> Outcome {
+    match node.kind() {
+        Kind::Null => call!(visitor, on_null, userdata),
+        Kind::Bool => call!(
+            visitor,
+            on_bool,
+            userdata,
+            node.as_bool().unwrap_or_default()
+        ),
+        Kind::Int => call!(visitor, on_int, userdata, node.as_int().unwrap_or_default()),
+        Kind::Float => call!(
+            visitor,
+            on_float,
+            userdata,
+            node.as_float().unwrap_or_default()
+        ),
+        Kind::Str => {
+            let text = node.as_str().unwrap_or_default();
+            call!(visitor, on_str, userdata, text.as_ptr().cast(), text.len())
+        }
+        Kind::Bytes => {
+            let data = node.as_bytes().unwrap_or_default();
+            call!(visitor, on_bytes, userdata, data.as_ptr(), data.len())
+        }
+        Kind::List => {
+            let count = node.len().unwrap_or_default();
+            call!(visitor, on_begin_list, userdata, count);
+            for index in 0..count {
+                if let Some(item) = node.item(index) {
+                    visit(item, visitor, userdata)?;
+                }
+            }
+            call!(visitor, on_end_list, userdata)
+        }
+        Kind::Dict => {
+            let count = node.len().unwrap_or_default();
+            call!(visitor, on_begin_dict, userdata, count);
+            for index in 0..count {
+                if let Some((key, item)) = node.entry(index) {
+                    call!(visitor, on_key, userdata, key.as_ptr().cast(), key.len());
+                    visit(item, visitor, userdata)?;
+                }
+            }
+            call!(visitor, on_end_dict, userdata)
+        }
+    }
+    Ok(())
+}
+
+/// Walks node `node` of `value` depth first in one call, reporting each part to the
+/// `visitor`'s callbacks (on this thread, one at a time, in blob order) with
+/// `userdata`. This is the fast way to convert a whole value: one library call per
+/// value instead of one per node. Callbacks may call the library's reading functions
+/// on `value` but must not free it.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER` (`value` or `visitor`), `NOOB_ERR_INVALID_ARGUMENT`
+/// (no such node), `NOOB_ERR_CALLBACK` (a callback returned non-zero: the walk stopped
+/// there; the message names the callback and its answer).
+///
+/// # Safety
+/// `value` must be NULL or a live value; `visitor` NULL or a valid visitor whose
+/// callbacks are safe to call with `userdata`.
+#[no_mangle]
+pub unsafe extern "C" fn noob_value_visit(
+    value: *const noob_value,
+    node: usize,
+    visitor: *const noob_value_visitor,
+    userdata: *mut c_void,
+) -> noob_result {
+    guard("noob_value_visit", || {
+        // SAFETY: forwarded contract.
+        let node = unsafe { self::node(value, node) }?;
+        // SAFETY: the caller promised a valid visitor or NULL.
+        let visitor = unsafe { handle(visitor, "visitor") }?;
+        visit(node, visitor, userdata)
+    })
+}
+
+/// Validates the blob of `len` bytes at `data` (NULL only when `len` is 0) and walks
+/// its value in place, as `noob_value_visit` does, without copying the blob and
+/// without keeping anything: the fast way to convert a blob once. No callback runs
+/// unless the whole blob is valid; the views passed to callbacks point into `data`
+/// and are valid as long as the caller keeps `data`.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER` (`data` with a non-zero `len`, or `visitor`),
+/// `NOOB_ERR_DECODE` (as `noob_value_decode`; no callback was called),
+/// `NOOB_ERR_CALLBACK` (a callback returned non-zero).
+///
+/// # Safety
+/// `data` must point to `len` readable bytes that do not change during the call;
+/// `visitor` NULL or a valid visitor whose callbacks are safe to call with `userdata`.
+#[no_mangle]
+pub unsafe extern "C" fn noob_value_visit_blob(
+    data: *const u8,
+    len: usize,
+    visitor: *const noob_value_visitor,
+    userdata: *mut c_void,
+) -> noob_result {
+    guard("noob_value_visit_blob", || {
+        // SAFETY: the caller promised a valid visitor or NULL.
+        let visitor = unsafe { handle(visitor, "visitor") }?;
+        // SAFETY: forwarded contract.
+        let blob = unsafe { bytes(data, len, "data") }?;
+        let document = BorrowedDocument::parse(blob)?;
+        visit(document.root(), visitor, userdata)
     })
 }
 

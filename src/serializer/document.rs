@@ -28,11 +28,44 @@ impl std::fmt::Debug for Document {
     }
 }
 
-/// One node of a [`Document`].
+/// One node of a [`Document`] (or of a [`visit_blob`]-style borrowed view).
 #[derive(Clone, Copy)]
 pub struct NodeRef<'d> {
-    document: &'d Document,
+    document: View<'d>,
     index: usize,
+}
+
+/// A validated blob and its index, borrowed.
+#[derive(Clone, Copy)]
+struct View<'d> {
+    blob: &'d [u8],
+    tree: &'d Tree,
+}
+
+/// A blob validated and indexed in place, without copying it: for reading a blob
+/// once (e.g. converting it to another representation) while the caller keeps it.
+pub struct BorrowedDocument<'b> {
+    blob: &'b [u8],
+    tree: Tree,
+}
+
+impl<'b> BorrowedDocument<'b> {
+    pub fn parse(blob: &'b [u8]) -> Result<Self, DecodeError> {
+        Ok(BorrowedDocument {
+            blob,
+            tree: codec::parse(blob)?,
+        })
+    }
+
+    pub fn root(&self) -> NodeRef<'_> {
+        NodeRef {
+            document: View {
+                blob: self.blob,
+                tree: &self.tree,
+            },
+            index: 0,
+        }
+    }
 }
 
 impl Document {
@@ -61,9 +94,16 @@ impl Document {
         self.tree.nodes.len()
     }
 
+    fn view(&self) -> View<'_> {
+        View {
+            blob: &self.blob,
+            tree: &self.tree,
+        }
+    }
+
     pub fn root(&self) -> NodeRef<'_> {
         NodeRef {
-            document: self,
+            document: self.view(),
             index: 0,
         }
     }
@@ -71,7 +111,7 @@ impl Document {
     /// Node number `index`, if there is one.
     pub fn node(&self, index: usize) -> Option<NodeRef<'_>> {
         (index < self.tree.nodes.len()).then_some(NodeRef {
-            document: self,
+            document: self.view(),
             index,
         })
     }
@@ -123,7 +163,7 @@ impl<'d> NodeRef<'d> {
     pub fn as_str(self) -> Option<&'d str> {
         match self.data() {
             NodeData::Str => {
-                let bytes = self.document.tree.payload(&self.document.blob, self.index);
+                let bytes = self.document.tree.payload(self.document.blob, self.index);
                 // SAFETY: validated as UTF-8 when the document was parsed.
                 Some(unsafe { std::str::from_utf8_unchecked(bytes) })
             }
@@ -133,7 +173,7 @@ impl<'d> NodeRef<'d> {
 
     pub fn as_bytes(self) -> Option<&'d [u8]> {
         match self.data() {
-            NodeData::Bytes => Some(self.document.tree.payload(&self.document.blob, self.index)),
+            NodeData::Bytes => Some(self.document.tree.payload(self.document.blob, self.index)),
             _ => None,
         }
     }
@@ -173,7 +213,7 @@ impl<'d> NodeRef<'d> {
             NodeData::Dict { first, count } if i < count => {
                 let slot = &self.document.tree.slots[first + i];
                 Some((
-                    self.document.tree.key(&self.document.blob, slot),
+                    self.document.tree.key(self.document.blob, slot),
                     NodeRef {
                         document: self.document,
                         index: slot.node,
@@ -192,7 +232,7 @@ impl<'d> NodeRef<'d> {
         let tree = &self.document.tree;
         tree.slots[first..first + count]
             .iter()
-            .find(|slot| tree.key(&self.document.blob, slot) == key)
+            .find(|slot| tree.key(self.document.blob, slot) == key)
             .map(|slot| NodeRef {
                 document: self.document,
                 index: slot.node,
@@ -231,6 +271,6 @@ impl<'d> NodeRef<'d> {
 
     /// The owned [`Value`] of this node.
     pub fn to_value(self) -> Value {
-        self.document.tree.value(&self.document.blob, self.index)
+        self.document.tree.value(self.document.blob, self.index)
     }
 }

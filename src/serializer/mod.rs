@@ -18,7 +18,7 @@ pub mod value;
 
 pub use builder::{Builder, BuilderError};
 pub use codec::{decode, encode, encode_into, encoded_len, EncodeIntoError};
-pub use document::{Document, NodeRef};
+pub use document::{BorrowedDocument, Document, NodeRef};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 pub use value::{Kind, Value};
 

@@ -42,6 +42,8 @@ pub const CHECKS: super::Checks = &[
     ("noob_value_node_encode_into", encode_into),
     ("noob_value_node_encode", encode),
     ("noob_value_encode_batch", encode_batch),
+    ("noob_value_visit", visit),
+    ("noob_value_visit_blob", visit_blob),
     ("noob_bytes_get", bytes_get),
     ("noob_bytes_free", bytes_free),
     ("noob_bytes_list_len", list_len),
@@ -1396,5 +1398,227 @@ fn list_free() {
     unsafe {
         noob_bytes_list_free(null_mut());
         noob_bytes_list_free(make_list());
+    }
+}
+
+/// Records visitor events as text; stops (returns 7) at the event named `stop_at`.
+struct Recorder {
+    events: Vec<String>,
+    stop_at: &'static str,
+}
+
+unsafe fn record(userdata: *mut std::ffi::c_void, event: String) -> i32 {
+    // SAFETY: every test passes a live `Recorder` as userdata.
+    let recorder = unsafe { &mut *userdata.cast::<Recorder>() };
+    let stop = event.starts_with(recorder.stop_at);
+    recorder.events.push(event);
+    if stop {
+        7
+    } else {
+        0
+    }
+}
+
+unsafe fn text_of(text: *const c_char, len: usize) -> String {
+    // SAFETY: the library passes `len` bytes of UTF-8.
+    String::from_utf8(unsafe { std::slice::from_raw_parts(text.cast::<u8>(), len) }.to_vec())
+        .unwrap()
+}
+
+unsafe extern "C" fn on_null(u: *mut std::ffi::c_void) -> i32 {
+    unsafe { record(u, "null".into()) }
+}
+unsafe extern "C" fn on_bool(u: *mut std::ffi::c_void, v: bool) -> i32 {
+    unsafe { record(u, format!("bool {v}")) }
+}
+unsafe extern "C" fn on_int(u: *mut std::ffi::c_void, v: i64) -> i32 {
+    unsafe { record(u, format!("int {v}")) }
+}
+unsafe extern "C" fn on_float(u: *mut std::ffi::c_void, v: f64) -> i32 {
+    unsafe { record(u, format!("float {v}")) }
+}
+unsafe extern "C" fn on_str(u: *mut std::ffi::c_void, t: *const c_char, n: usize) -> i32 {
+    unsafe { record(u, format!("str {}", text_of(t, n))) }
+}
+unsafe extern "C" fn on_bytes(u: *mut std::ffi::c_void, d: *const u8, n: usize) -> i32 {
+    unsafe { record(u, format!("bytes {:?}", std::slice::from_raw_parts(d, n))) }
+}
+unsafe extern "C" fn on_begin_list(u: *mut std::ffi::c_void, n: usize) -> i32 {
+    unsafe { record(u, format!("[{n}")) }
+}
+unsafe extern "C" fn on_end_list(u: *mut std::ffi::c_void) -> i32 {
+    unsafe { record(u, "]".into()) }
+}
+unsafe extern "C" fn on_begin_dict(u: *mut std::ffi::c_void, n: usize) -> i32 {
+    unsafe { record(u, format!("{{{n}")) }
+}
+unsafe extern "C" fn on_key(u: *mut std::ffi::c_void, t: *const c_char, n: usize) -> i32 {
+    unsafe { record(u, format!("key {}", text_of(t, n))) }
+}
+unsafe extern "C" fn on_end_dict(u: *mut std::ffi::c_void) -> i32 {
+    unsafe { record(u, "}".into()) }
+}
+
+fn full_visitor() -> noob_value_visitor {
+    noob_value_visitor {
+        on_null: Some(on_null),
+        on_bool: Some(on_bool),
+        on_int: Some(on_int),
+        on_float: Some(on_float),
+        on_str: Some(on_str),
+        on_bytes: Some(on_bytes),
+        on_begin_list: Some(on_begin_list),
+        on_end_list: Some(on_end_list),
+        on_begin_dict: Some(on_begin_dict),
+        on_key: Some(on_key),
+        on_end_dict: Some(on_end_dict),
+    }
+}
+
+fn visit() {
+    let value = every_kind();
+    let visitor = full_visitor();
+    let mut recorder = Recorder {
+        events: Vec::new(),
+        stop_at: "never",
+    };
+    let userdata = (&mut recorder as *mut Recorder).cast::<std::ffi::c_void>();
+    let f = "noob_value_visit";
+    // SAFETY: a live value, a valid visitor and recorder; NULLs are refused.
+    unsafe {
+        assert_fails(
+            noob_value_visit(null(), ROOT, &visitor, userdata),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_value_visit(value, ROOT, null(), userdata),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_value_visit(value, past_end(value), &visitor, userdata),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert!(recorder.events.is_empty(), "refused walks call nothing");
+        assert_eq!(noob_value_visit(value, ROOT, &visitor, userdata), NOOB_OK);
+        let expected = [
+            "{8",
+            "key n",
+            "null",
+            "key b",
+            "bool true",
+            "key i",
+            "int -5",
+            "key f",
+            "float 2.5",
+            "key s",
+            "str hé",
+            "key y",
+            "bytes [0, 255]",
+            "key l",
+            "[1",
+            "int 7",
+            "]",
+            "key d",
+            "{0",
+            "}",
+            "}",
+        ];
+        assert_eq!(recorder.events, expected);
+        // A callback that asks to stop ends the walk there.
+        recorder.events.clear();
+        recorder.stop_at = "str";
+        assert_fails(
+            noob_value_visit(value, ROOT, &visitor, userdata),
+            NOOB_ERR_CALLBACK,
+            f,
+        );
+        assert!(
+            last_error().contains("on_str") && last_error().contains('7'),
+            "{}",
+            last_error()
+        );
+        assert_eq!(recorder.events.last().unwrap(), "str hé");
+        assert_eq!(recorder.events.len(), 11);
+        // NULL callbacks skip their events; a sub-tree can be walked alone.
+        recorder.events.clear();
+        recorder.stop_at = "never";
+        let only_ints = noob_value_visitor {
+            on_int: Some(on_int),
+            ..Default::default()
+        };
+        assert_eq!(noob_value_visit(value, ROOT, &only_ints, userdata), NOOB_OK);
+        assert_eq!(recorder.events, ["int -5", "int 7"]);
+        recorder.events.clear();
+        assert_eq!(
+            noob_value_visit(value, find(value, ROOT, "l"), &visitor, userdata),
+            NOOB_OK
+        );
+        assert_eq!(recorder.events, ["[1", "int 7", "]"]);
+        noob_value_free(value);
+    }
+}
+
+fn visit_blob() {
+    let blob = sample_blob();
+    let visitor = full_visitor();
+    let mut recorder = Recorder {
+        events: Vec::new(),
+        stop_at: "never",
+    };
+    let userdata = (&mut recorder as *mut Recorder).cast::<std::ffi::c_void>();
+    let f = "noob_value_visit_blob";
+    // SAFETY: the blob with its length, a valid visitor and recorder; NULLs are refused.
+    unsafe {
+        assert_fails(
+            noob_value_visit_blob(blob.as_ptr(), blob.len(), null(), userdata),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_value_visit_blob(null(), 3, &visitor, userdata),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_value_visit_blob(null(), 0, &visitor, userdata),
+            NOOB_ERR_DECODE,
+            f,
+        );
+        // An invalid blob calls nothing, even when its start is valid.
+        let mut bad = blob.clone();
+        bad.push(0);
+        assert_fails(
+            noob_value_visit_blob(bad.as_ptr(), bad.len(), &visitor, userdata),
+            NOOB_ERR_DECODE,
+            f,
+        );
+        assert!(
+            last_error().contains(&format!("offset {}", blob.len())),
+            "{}",
+            last_error()
+        );
+        assert!(
+            recorder.events.is_empty(),
+            "no callback before the blob is validated"
+        );
+        assert_eq!(
+            noob_value_visit_blob(blob.as_ptr(), blob.len(), &visitor, userdata),
+            NOOB_OK
+        );
+        assert_eq!(
+            recorder.events,
+            ["{1", "key k", "[2", "int 1", "str s", "]", "}"]
+        );
+        recorder.events.clear();
+        recorder.stop_at = "int";
+        assert_fails(
+            noob_value_visit_blob(blob.as_ptr(), blob.len(), &visitor, userdata),
+            NOOB_ERR_CALLBACK,
+            f,
+        );
+        assert_eq!(recorder.events, ["{1", "key k", "[2", "int 1"]);
     }
 }
