@@ -30,6 +30,7 @@ __all__ = [
     "BuilderStateError",
     "WrongTypeError",
     "DuplicateKeyError",
+    "CallbackError",
 ]
 
 
@@ -121,6 +122,10 @@ class DuplicateKeyError(SerializerError, ValueError):
     """A dict would hold the same key twice."""
 
 
+class CallbackError(NoobCoreError, RuntimeError):
+    """A callback given to the library reported a failure."""
+
+
 _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_NULL_POINTER: NullPointerError,
     lib.NOOB_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -136,6 +141,7 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_BUILDER_STATE: BuilderStateError,
     lib.NOOB_ERR_WRONG_TYPE: WrongTypeError,
     lib.NOOB_ERR_DUPLICATE_KEY: DuplicateKeyError,
+    lib.NOOB_ERR_CALLBACK: CallbackError,
 }
 
 
