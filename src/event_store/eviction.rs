@@ -1,0 +1,115 @@
+//! The retention bound (`cache_size`) and the order in which epochs go.
+//!
+//! A store may be given a bound on the events it retains and/or on the bytes
+//! of their values. After an add pushes the store over a bound, whole epochs
+//! are evicted, smallest epoch number first, until the store is within its
+//! bounds again, except that the newest (largest) epoch is never evicted: one
+//! epoch bigger than the bound is kept whole rather than torn. An event added
+//! to an epoch older than all others in a full store is therefore evicted at
+//! once (its add still succeeds and counts as evicted). Evicted events are
+//! counted in the stats; asking for them afterwards finds nothing, exactly as
+//! for an epoch that was cleared.
+//!
+//! Choose the bound above what all epochs still in flight hold together: the
+//! store cannot know which epochs a pipeline still reads.
+
+use parking_lot::Mutex;
+use std::collections::BTreeSet;
+
+/// Limits on what a store retains; `None` is no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retention {
+    pub max_events: Option<usize>,
+    pub max_bytes: Option<usize>,
+}
+
+impl Retention {
+    pub const UNBOUNDED: Retention = Retention {
+        max_events: None,
+        max_bytes: None,
+    };
+
+    /// Keep at most `max_events` events (the seed's `cache_size`).
+    pub fn events(max_events: usize) -> Self {
+        Retention {
+            max_events: Some(max_events),
+            max_bytes: None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn exceeded(&self, events: usize, bytes: usize) -> bool {
+        self.max_events.is_some_and(|max| events > max)
+            || self.max_bytes.is_some_and(|max| bytes > max)
+    }
+
+    pub(crate) fn is_bounded(&self) -> bool {
+        self.max_events.is_some() || self.max_bytes.is_some()
+    }
+}
+
+/// The epochs present, ordered. Touched once per created or removed epoch,
+/// never per event.
+#[derive(Debug, Default)]
+pub(crate) struct EpochOrder {
+    epochs: Mutex<BTreeSet<u64>>,
+}
+
+impl EpochOrder {
+    pub fn insert(&self, epoch: u64) {
+        self.epochs.lock().insert(epoch);
+    }
+
+    pub fn remove(&self, epoch: u64) {
+        self.epochs.lock().remove(&epoch);
+    }
+
+    /// The oldest epoch, unless it is also the newest.
+    pub fn oldest_evictable(&self) -> Option<u64> {
+        let epochs = self.epochs.lock();
+        let oldest = *epochs.first()?;
+        (epochs.last() != Some(&oldest)).then_some(oldest)
+    }
+
+    pub fn len(&self) -> usize {
+        self.epochs.lock().len()
+    }
+
+    pub fn all(&self) -> Vec<u64> {
+        self.epochs.lock().iter().copied().collect()
+    }
+
+    pub fn clear(&self) {
+        self.epochs.lock().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_epoch_is_never_evictable() {
+        let order = EpochOrder::default();
+        assert_eq!(order.oldest_evictable(), None);
+        order.insert(5);
+        assert_eq!(order.oldest_evictable(), None);
+        order.insert(3);
+        order.insert(9);
+        assert_eq!(order.oldest_evictable(), Some(3));
+        order.remove(3);
+        assert_eq!(order.all(), vec![5, 9]);
+    }
+
+    #[test]
+    fn bounds() {
+        assert!(!Retention::UNBOUNDED.exceeded(usize::MAX, usize::MAX));
+        assert!(Retention::events(10).exceeded(11, 0));
+        assert!(!Retention::events(10).exceeded(10, usize::MAX));
+        let bytes = Retention {
+            max_events: None,
+            max_bytes: Some(100),
+        };
+        assert!(bytes.exceeded(1, 101) && !bytes.exceeded(1000, 100));
+    }
+}
