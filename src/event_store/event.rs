@@ -56,16 +56,6 @@ impl Event {
     }
 }
 
-/// What an epoch bucket keeps per event: 40 bytes plus the shared value.
-#[derive(Clone, Debug)]
-pub(crate) struct Stored {
-    /// `node << 32 | signal`.
-    pub key: u64,
-    pub id: u64,
-    pub timestamp: f64,
-    pub value: Arc<[u8]>,
-}
-
 #[inline]
 pub(crate) fn pack_key(node: NameId, signal: NameId) -> u64 {
     (u64::from(node) << 32) | u64::from(signal)
@@ -74,20 +64,6 @@ pub(crate) fn pack_key(node: NameId, signal: NameId) -> u64 {
 #[inline]
 pub(crate) fn unpack_key(key: u64) -> (NameId, NameId) {
     ((key >> 32) as NameId, key as NameId)
-}
-
-impl Stored {
-    pub fn to_event(&self, epoch: u64) -> Event {
-        let (node, signal) = unpack_key(self.key);
-        Event {
-            id: self.id,
-            node,
-            signal,
-            epoch,
-            timestamp: self.timestamp,
-            value: Arc::clone(&self.value),
-        }
-    }
 }
 
 /// Every id below 2^63 is usable.

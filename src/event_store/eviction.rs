@@ -13,9 +13,6 @@
 //! Choose the bound above what all epochs still in flight hold together: the
 //! store cannot know which epochs a pipeline still reads.
 
-use parking_lot::Mutex;
-use std::collections::BTreeSet;
-
 /// Limits on what a store retains; `None` is no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Retention {
@@ -48,58 +45,9 @@ impl Retention {
     }
 }
 
-/// The epochs present, ordered. Touched once per created or removed epoch,
-/// never per event.
-#[derive(Debug, Default)]
-pub(crate) struct EpochOrder {
-    epochs: Mutex<BTreeSet<u64>>,
-}
-
-impl EpochOrder {
-    pub fn insert(&self, epoch: u64) {
-        self.epochs.lock().insert(epoch);
-    }
-
-    pub fn remove(&self, epoch: u64) {
-        self.epochs.lock().remove(&epoch);
-    }
-
-    /// The oldest epoch, unless it is also the newest.
-    pub fn oldest_evictable(&self) -> Option<u64> {
-        let epochs = self.epochs.lock();
-        let oldest = *epochs.first()?;
-        (epochs.last() != Some(&oldest)).then_some(oldest)
-    }
-
-    pub fn len(&self) -> usize {
-        self.epochs.lock().len()
-    }
-
-    pub fn all(&self) -> Vec<u64> {
-        self.epochs.lock().iter().copied().collect()
-    }
-
-    pub fn clear(&self) {
-        self.epochs.lock().clear();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn newest_epoch_is_never_evictable() {
-        let order = EpochOrder::default();
-        assert_eq!(order.oldest_evictable(), None);
-        order.insert(5);
-        assert_eq!(order.oldest_evictable(), None);
-        order.insert(3);
-        order.insert(9);
-        assert_eq!(order.oldest_evictable(), Some(3));
-        order.remove(3);
-        assert_eq!(order.all(), vec![5, 9]);
-    }
 
     #[test]
     fn bounds() {

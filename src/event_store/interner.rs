@@ -8,9 +8,9 @@
 //! Thread safety: every method may be called from many threads at once.
 //! Looking up a name by id takes no lock.
 
-use dashmap::DashMap;
 use foldhash::fast::RandomState;
 use parking_lot::RwLock;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// An interned name's id.
@@ -29,7 +29,7 @@ pub enum InternError {
 }
 
 pub struct Interner {
-    ids: DashMap<Box<str>, NameId, RandomState>,
+    ids: RwLock<HashMap<Box<str>, NameId, RandomState>>,
     /// `names[id]`, append-only. The boxed text never moves or changes once
     /// pushed, which is what lets [`Interner::name`] lend it for `&self`'s life.
     names: RwLock<Vec<Box<str>>>,
@@ -54,7 +54,7 @@ impl Default for Interner {
 impl Interner {
     pub fn new() -> Self {
         Interner {
-            ids: DashMap::with_hasher(RandomState::default()),
+            ids: RwLock::new(HashMap::default()),
             names: RwLock::new(Vec::new()),
             count: AtomicU32::new(0),
         }
@@ -65,31 +65,29 @@ impl Interner {
         if name.is_empty() {
             return Err(InternError::Empty);
         }
-        if let Some(id) = self.ids.get(name) {
-            return Ok(*id);
+        if let Some(&id) = self.ids.read().get(name) {
+            return Ok(id);
         }
-        // The entry holds its shard's lock, so two threads interning the same
-        // new name get the same id.
-        match self.ids.entry(name.into()) {
-            dashmap::mapref::entry::Entry::Occupied(entry) => Ok(*entry.get()),
-            dashmap::mapref::entry::Entry::Vacant(entry) => {
-                let mut names = self.names.write();
-                let id = u32::try_from(names.len())
-                    .ok()
-                    .filter(|id| *id < MAX_NAMES)
-                    .ok_or(InternError::Full)?;
-                names.push(name.into());
-                // Published after the name is in place: an id below `count` always has a name.
-                self.count.store(id + 1, Ordering::Release);
-                entry.insert(id);
-                Ok(id)
-            }
+        let mut ids = self.ids.write();
+        // Another thread may have interned it between the two locks.
+        if let Some(&id) = ids.get(name) {
+            return Ok(id);
         }
+        let mut names = self.names.write();
+        let id = u32::try_from(names.len())
+            .ok()
+            .filter(|id| *id < MAX_NAMES)
+            .ok_or(InternError::Full)?;
+        names.push(name.into());
+        // Published after the name is in place: an id below `count` always has a name.
+        self.count.store(id + 1, Ordering::Release);
+        ids.insert(name.into(), id);
+        Ok(id)
     }
 
     /// The id of `name` if it was interned; never interns.
     pub fn lookup(&self, name: &str) -> Option<NameId> {
-        self.ids.get(name).map(|id| *id)
+        self.ids.read().get(name).copied()
     }
 
     /// Whether `id` names an interned name.

@@ -11,10 +11,10 @@
 //!
 //! Thread safety: an [`EventStore`] may be used from many threads at once.
 
-mod bucket;
 pub mod event;
 pub mod eviction;
 pub mod interner;
+mod shard;
 pub mod store;
 #[doc(hidden)]
 pub mod workload;

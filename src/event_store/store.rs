@@ -1,27 +1,22 @@
 //! The event store: events keyed by (node, signal, epoch), each key holding its
 //! events in insertion order.
 //!
-//! Layout: a sharded map from epoch to that epoch's [`Bucket`], so clearing or
-//! evicting an epoch drops one entry; a sharded map from (node, signal) to the
-//! epochs holding it and its latest event, so "latest across epochs" is one
-//! lookup; the ordered set of epochs, for eviction. Names are interned.
-//!
-//! Lock order (never taken the other way round): epoch shard, then key shard,
-//! then the epoch order. Reads of different epochs, and adds to different
-//! epochs, mostly take different shard locks.
+//! Layout: a fixed number of shards, each a lock over a [`Shard`]; a (node,
+//! signal) key always lives in the same shard, which keeps its events sorted
+//! by (epoch, id). So an add takes one lock, one atomic id and one allocation
+//! (the value); `get` and `latest` take one shared lock. Clearing or evicting
+//! an epoch visits each shard holding it. Per-shard counters are mirrored in
+//! atomics (written only under the shard's lock) so sizes are read lock-free.
 //!
 //! Thread safety: [`EventStore`] is `Send + Sync`; every method may be called
-//! from many threads at once. A call sees each epoch either before or after a
+//! from many threads at once. A call sees each key either before or after a
 //! concurrent add, clear or eviction touching it, never half-way.
 
-use super::bucket::Bucket;
-use super::event::{pack_key, Event, IdSource, IdsExhausted, Stored};
-use super::eviction::{EpochOrder, Retention};
+use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
+use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
-use dashmap::mapref::entry::Entry;
-use dashmap::DashMap;
-use foldhash::fast::RandomState;
-use std::collections::VecDeque;
+use super::shard::{Shard, Slot};
+use parking_lot::RwLock;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -125,45 +120,6 @@ pub struct StoreStats {
     pub id_prefix: u32,
 }
 
-/// Per (node, signal): the epochs holding it, ascending, and the latest event
-/// (the last one added in the largest of those epochs) when known.
-#[derive(Debug, Default)]
-struct KeyState {
-    epochs: VecDeque<u64>,
-    latest: Option<Stored>,
-}
-
-impl KeyState {
-    fn note_add(&mut self, epoch: u64, stored: &Stored) {
-        match self.epochs.back() {
-            Some(&last) if last == epoch => self.latest = Some(stored.clone()),
-            Some(&last) if last > epoch => {
-                if let Err(at) = self.epochs.binary_search(&epoch) {
-                    self.epochs.insert(at, epoch);
-                }
-            }
-            _ => {
-                self.epochs.push_back(epoch);
-                self.latest = Some(stored.clone());
-            }
-        }
-    }
-
-    fn note_removed(&mut self, epoch: u64) {
-        // Streaming pipelines clear their oldest epoch: usually the front.
-        if self.epochs.front() == Some(&epoch) {
-            self.epochs.pop_front();
-        } else if let Ok(at) = self.epochs.binary_search(&epoch) {
-            self.epochs.remove(at);
-        } else {
-            return;
-        }
-        if self.epochs.back().map_or(true, |&last| last < epoch) {
-            self.latest = None;
-        }
-    }
-}
-
 /// Why an epoch goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Removal {
@@ -171,21 +127,49 @@ enum Removal {
     Evicted,
 }
 
-/// Counters written on every add, kept together on their own cache lines.
-#[derive(Debug, Default)]
+/// A shard, its lock, and copies of its counters readable without the lock.
+/// The copies are written only while the lock is held exclusively.
 #[repr(align(128))]
-struct Totals {
+struct ShardCell {
+    shard: RwLock<Shard>,
     events: AtomicUsize,
     bytes: AtomicUsize,
+    /// Oldest and newest epoch held; `oldest > newest` when empty.
+    oldest: AtomicU64,
+    newest: AtomicU64,
+}
+
+impl ShardCell {
+    fn new() -> Self {
+        ShardCell {
+            shard: RwLock::new(Shard::default()),
+            events: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+            oldest: AtomicU64::new(u64::MAX),
+            newest: AtomicU64::new(0),
+        }
+    }
+
+    /// Copies the shard's counters out; call before releasing the write lock.
+    fn publish(&self, shard: &Shard) {
+        self.events.store(shard.events, Ordering::Release);
+        self.bytes.store(shard.bytes, Ordering::Release);
+        let (oldest, newest) = shard.epoch_range().unwrap_or((u64::MAX, 0));
+        self.oldest.store(oldest, Ordering::Release);
+        self.newest.store(newest, Ordering::Release);
+    }
+
+    /// Whether the shard may hold `epoch` (from the lock-free copies).
+    fn may_hold(&self, epoch: u64) -> bool {
+        self.oldest.load(Ordering::Acquire) <= epoch && epoch <= self.newest.load(Ordering::Acquire)
+    }
 }
 
 pub struct EventStore {
     ids: IdSource,
-    totals: Totals,
+    shards: Box<[ShardCell]>,
+    shard_shift: u32,
     interner: Arc<Interner>,
-    epochs: DashMap<u64, Bucket, RandomState>,
-    keys: DashMap<u64, KeyState, RandomState>,
-    order: EpochOrder,
     retention: Retention,
     closed: AtomicBool,
     cleared_events: AtomicU64,
@@ -203,6 +187,12 @@ impl fmt::Debug for EventStore {
             .field("closed", &self.is_closed())
             .finish()
     }
+}
+
+/// Four shards per hardware thread, as a power of two between 4 and 64.
+fn shard_count() -> usize {
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get());
+    (threads * 4).next_power_of_two().clamp(4, 64)
 }
 
 impl EventStore {
@@ -223,13 +213,12 @@ impl EventStore {
     }
 
     fn with_ids(retention: Retention, ids: IdSource) -> Self {
+        let count = shard_count();
         EventStore {
             ids,
-            totals: Totals::default(),
+            shards: (0..count).map(|_| ShardCell::new()).collect(),
+            shard_shift: 64 - count.trailing_zeros(),
             interner: Arc::new(Interner::new()),
-            epochs: DashMap::with_hasher(RandomState::default()),
-            keys: DashMap::with_hasher(RandomState::default()),
-            order: EpochOrder::default(),
             retention,
             closed: AtomicBool::new(false),
             cleared_events: AtomicU64::new(0),
@@ -238,6 +227,17 @@ impl EventStore {
             evicted_epochs: AtomicU64::new(0),
             highest_evicted: AtomicU64::new(0),
         }
+    }
+
+    #[inline]
+    fn shard_index(&self, key: u64) -> usize {
+        // Fibonacci hashing: the top bits of the product mix every key bit.
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shard_shift) as usize
+    }
+
+    #[inline]
+    fn cell(&self, key: u64) -> &ShardCell {
+        &self.shards[self.shard_index(key)]
     }
 
     pub fn retention(&self) -> Retention {
@@ -281,9 +281,28 @@ impl EventStore {
         self.check_open()?;
         self.check_names(node, signal)?;
         check_value(value)?;
+        // Allocated before the lock is taken.
         let value: Arc<[u8]> = Arc::from(value);
         let key = pack_key(node, signal);
-        let id = self.insert_run(epoch, std::iter::once((key, timestamp, value)), |_, _| {})?;
+        let cell = self.cell(key);
+        let id = {
+            let mut shard = cell.shard.write();
+            // Checked under the shard lock: `close` empties each shard after
+            // setting the flag, so an add either sees the flag or is emptied.
+            self.check_open()?;
+            let id = self.ids.take(1)?;
+            shard.insert(
+                key,
+                Slot {
+                    epoch,
+                    id,
+                    timestamp,
+                    value,
+                },
+            );
+            cell.publish(&shard);
+            id
+        };
         self.enforce_retention();
         Ok(id)
     }
@@ -302,17 +321,17 @@ impl EventStore {
         self.add(node, signal, epoch, value, timestamp)
     }
 
-    /// Adds events in order and writes their ids to `ids_out` (if given, it must
-    /// be as long as `events`). Every event is checked before any is added, so a
-    /// refused batch adds nothing. Consecutive events of one epoch are added
-    /// under one lock.
+    /// Adds events and writes their ids to `ids_out` (if given, it must be as
+    /// long as `events`). The batch draws consecutive ids in its own order.
+    /// Every event is checked before any is added, so a refused batch adds
+    /// nothing. Each shard's lock is taken once per batch.
     ///
-    /// Closing the store while a batch is being added clears whatever part of
+    /// Closing the store while a batch is being added empties whatever part of
     /// it was added, as for any other event, and the batch returns `Closed`.
     pub fn add_batch(
         &self,
         events: &[NewEvent<'_>],
-        mut ids_out: Option<&mut [u64]>,
+        ids_out: Option<&mut [u64]>,
     ) -> Result<(), StoreError> {
         if let Some(ids) = &ids_out {
             assert_eq!(ids.len(), events.len(), "ids_out must match events");
@@ -322,75 +341,56 @@ impl EventStore {
             self.check_names(event.node, event.signal)?;
             check_value(event.value)?;
         }
-        let mut done = 0;
-        while done < events.len() {
-            let epoch = events[done].epoch;
-            let run = events[done..]
-                .iter()
-                .take_while(|event| event.epoch == epoch)
-                .count();
-            let items = events[done..done + run].iter().map(|event| {
-                (
+        if events.is_empty() {
+            return Ok(());
+        }
+        // Group the events by shard, keeping their order within each shard.
+        let mut order: Vec<(u32, u32)> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let shard = self.shard_index(pack_key(e.node, e.signal));
+                (shard as u32, i as u32)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut values: Vec<Option<Arc<[u8]>>> =
+            events.iter().map(|e| Some(Arc::from(e.value))).collect();
+        let first = self.ids.take(events.len() as u64)?;
+        let mut start = 0;
+        while start < order.len() {
+            let shard_index = order[start].0;
+            let end = start
+                + order[start..]
+                    .iter()
+                    .take_while(|(s, _)| *s == shard_index)
+                    .count();
+            let cell = &self.shards[shard_index as usize];
+            let mut shard = cell.shard.write();
+            self.check_open()?;
+            for &(_, i) in &order[start..end] {
+                let event = &events[i as usize];
+                shard.insert(
                     pack_key(event.node, event.signal),
-                    event.timestamp,
-                    Arc::from(event.value),
-                )
-            });
-            let offset = done;
-            self.insert_run(epoch, items, |i, id| {
-                if let Some(ids) = ids_out.as_deref_mut() {
-                    ids[offset + i] = id;
-                }
-            })?;
-            done += run;
-            self.enforce_retention();
+                    Slot {
+                        epoch: event.epoch,
+                        id: first + u64::from(i),
+                        timestamp: event.timestamp,
+                        value: values[i as usize].take().expect("each value is taken once"),
+                    },
+                );
+            }
+            cell.publish(&shard);
+            drop(shard);
+            start = end;
         }
+        if let Some(ids) = ids_out {
+            for (i, id) in ids.iter_mut().enumerate() {
+                *id = first + i as u64;
+            }
+        }
+        self.enforce_retention();
         Ok(())
-    }
-
-    /// Inserts events of one epoch under its shard lock; returns the last id.
-    fn insert_run(
-        &self,
-        epoch: u64,
-        items: impl Iterator<Item = (u64, f64, Arc<[u8]>)>,
-        mut on_id: impl FnMut(usize, u64),
-    ) -> Result<u64, StoreError> {
-        // The closed flag is checked under the shard lock: `close` clears each
-        // shard after setting the flag, so an add either sees the flag or is
-        // cleared by the close.
-        let mut bucket = match self.epochs.entry(epoch) {
-            Entry::Occupied(occupied) => {
-                self.check_open()?;
-                occupied.into_ref()
-            }
-            Entry::Vacant(vacant) => {
-                self.check_open()?;
-                self.order.insert(epoch);
-                vacant.insert(Bucket::default())
-            }
-        };
-        let mut last = 0;
-        let (mut events, mut bytes) = (0, 0);
-        for (i, (key, timestamp, value)) in items.enumerate() {
-            // Taken under the lock, so a key's events are in id order.
-            let id = self.ids.take(1)?;
-            bytes += value.len();
-            events += 1;
-            let stored = Stored {
-                key,
-                id,
-                timestamp,
-                value,
-            };
-            self.keys.entry(key).or_default().note_add(epoch, &stored);
-            bucket.push(stored);
-            on_id(i, id);
-            last = id;
-        }
-        // Counted under the lock, so a clear of this epoch never subtracts first.
-        self.totals.events.fetch_add(events, Ordering::Relaxed);
-        self.totals.bytes.fetch_add(bytes, Ordering::Relaxed);
-        Ok(last)
     }
 
     fn enforce_retention(&self) {
@@ -398,9 +398,23 @@ impl EventStore {
             return;
         }
         while self.retention.exceeded(self.len(), self.bytes()) {
-            let Some(oldest) = self.order.oldest_evictable() else {
+            // Oldest and newest epoch over all shards.
+            let (mut oldest, mut newest) = (u64::MAX, 0);
+            let mut any = false;
+            for cell in self.shards.iter() {
+                let (o, n) = (
+                    cell.oldest.load(Ordering::Acquire),
+                    cell.newest.load(Ordering::Acquire),
+                );
+                if o <= n {
+                    any = true;
+                    oldest = oldest.min(o);
+                    newest = newest.max(n);
+                }
+            }
+            if !any || oldest == newest {
                 return;
-            };
+            }
             self.remove_epoch(oldest, Removal::Evicted);
         }
     }
@@ -418,11 +432,11 @@ impl EventStore {
         out: &mut Vec<Event>,
     ) -> Result<usize, StoreError> {
         self.check_open()?;
+        let key = pack_key(node, signal);
         let before = out.len();
-        if let Some(bucket) = self.epochs.get(&epoch) {
-            bucket.for_key(pack_key(node, signal), |stored| {
-                out.push(stored.to_event(epoch))
-            });
+        let shard = self.cell(key).shard.read();
+        if let Some(events) = shard.key(key) {
+            out.extend(events.epoch(epoch).map(|slot| to_event(key, slot)));
         }
         Ok(out.len() - before)
     }
@@ -478,35 +492,11 @@ impl EventStore {
     pub fn latest(&self, node: NameId, signal: NameId) -> Result<Option<Event>, StoreError> {
         self.check_open()?;
         let key = pack_key(node, signal);
-        loop {
-            let epoch = {
-                let Some(state) = self.keys.get(&key) else {
-                    return Ok(None);
-                };
-                let Some(&epoch) = state.epochs.back() else {
-                    return Ok(None);
-                };
-                if let Some(latest) = &state.latest {
-                    return Ok(Some(latest.to_event(epoch)));
-                }
-                epoch
-            };
-            // The latest epoch was cleared: find the event in the epoch now
-            // last, and remember it unless something changed meanwhile.
-            let found = self
-                .epochs
-                .get(&epoch)
-                .and_then(|bucket| bucket.last_for(key).cloned());
-            if let Some(stored) = found {
-                if let Some(mut state) = self.keys.get_mut(&key) {
-                    if state.latest.is_none() && state.epochs.back() == Some(&epoch) {
-                        state.latest = Some(stored.clone());
-                    }
-                }
-                return Ok(Some(stored.to_event(epoch)));
-            }
-            // That epoch went too, between the two lookups: look again.
-        }
+        let shard = self.cell(key).shard.read();
+        Ok(shard
+            .key(key)
+            .and_then(|events| events.latest())
+            .map(|slot| to_event(key, slot)))
     }
 
     /// As [`latest`](Self::latest), by names.
@@ -518,18 +508,20 @@ impl EventStore {
         }
     }
 
-    /// Appends every event of `epoch`, in insertion order, to `out`; returns how many.
+    /// Appends every event of `epoch`, in id order (the order they were added),
+    /// to `out`; returns how many.
     pub fn epoch_into(&self, epoch: u64, out: &mut Vec<Event>) -> Result<usize, StoreError> {
         self.check_open()?;
-        let Some(bucket) = self.epochs.get(&epoch) else {
-            return Ok(0);
-        };
-        out.reserve(bucket.len());
-        out.extend(bucket.entries().iter().map(|stored| stored.to_event(epoch)));
-        Ok(bucket.len())
+        let before = out.len();
+        for cell in self.shards.iter().filter(|cell| cell.may_hold(epoch)) {
+            let shard = cell.shard.read();
+            shard.epoch_slots(epoch, |key, slot| out.push(to_event(key, slot)));
+        }
+        out[before..].sort_unstable_by_key(Event::id);
+        Ok(out.len() - before)
     }
 
-    /// Every event of `epoch`, in insertion order.
+    /// Every event of `epoch`, in id order.
     pub fn epoch_events(&self, epoch: u64) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
         self.epoch_into(epoch, &mut out)?;
@@ -539,48 +531,34 @@ impl EventStore {
     /// The retained epochs, ascending.
     pub fn epochs(&self) -> Result<Vec<u64>, StoreError> {
         self.check_open()?;
-        Ok(self.order.all())
+        let mut epochs = Vec::new();
+        for cell in self.shards.iter() {
+            epochs.extend(cell.shard.read().epochs());
+        }
+        epochs.sort_unstable();
+        epochs.dedup();
+        Ok(epochs)
     }
 
     // ---- removing ----------------------------------------------------------
 
     /// Removes every event of `epoch`; returns how many there were (0 for an
-    /// epoch that does not exist). Lists handed out earlier keep their events.
+    /// epoch that does not exist). Events handed out earlier stay valid.
     pub fn clear_epoch(&self, epoch: u64) -> Result<usize, StoreError> {
         self.check_open()?;
         Ok(self.remove_epoch(epoch, Removal::Cleared))
     }
 
     fn remove_epoch(&self, epoch: u64, why: Removal) -> usize {
-        let removed = self.epochs.remove_if(&epoch, |_, bucket| {
-            // Under the epoch's shard lock, like every add to it.
-            for key in bucket.distinct_keys() {
-                let now_empty = match self.keys.get_mut(&key) {
-                    Some(mut state) => {
-                        state.note_removed(epoch);
-                        state.epochs.is_empty()
-                    }
-                    None => false,
-                };
-                if now_empty {
-                    self.keys
-                        .remove_if(&key, |_, state| state.epochs.is_empty());
-                }
-            }
-            self.order.remove(epoch);
-            self.totals
-                .events
-                .fetch_sub(bucket.len(), Ordering::Relaxed);
-            self.totals
-                .bytes
-                .fetch_sub(bucket.bytes(), Ordering::Relaxed);
-            true
-        });
-        // The bucket (and every value no list holds) is freed here, outside the lock.
-        let Some((_, bucket)) = removed else {
+        let mut count = 0;
+        for cell in self.shards.iter().filter(|cell| cell.may_hold(epoch)) {
+            let mut shard = cell.shard.write();
+            count += shard.remove_epoch(epoch).0;
+            cell.publish(&shard);
+        }
+        if count == 0 {
             return 0;
-        };
-        let count = bucket.len();
+        }
         match why {
             Removal::Cleared => {
                 self.cleared_events
@@ -602,19 +580,13 @@ impl EventStore {
     /// Idempotent. Events already handed out stay valid.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        // Each shard is locked in turn: an add holding a shard finished before,
-        // and is cleared here; later ones see the flag.
-        self.epochs.retain(|_, bucket| {
-            self.totals
-                .events
-                .fetch_sub(bucket.len(), Ordering::Relaxed);
-            self.totals
-                .bytes
-                .fetch_sub(bucket.bytes(), Ordering::Relaxed);
-            false
-        });
-        self.keys.clear();
-        self.order.clear();
+        // Each shard is locked in turn: an add holding it finished before and is
+        // emptied here; later adds see the flag.
+        for cell in self.shards.iter() {
+            let mut shard = cell.shard.write();
+            shard.clear();
+            cell.publish(&shard);
+        }
     }
 
     pub fn is_closed(&self) -> bool {
@@ -625,7 +597,10 @@ impl EventStore {
 
     /// Events retained.
     pub fn len(&self) -> usize {
-        self.totals.events.load(Ordering::Relaxed)
+        self.shards
+            .iter()
+            .map(|cell| cell.events.load(Ordering::Acquire))
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -634,15 +609,20 @@ impl EventStore {
 
     /// Bytes of the retained values.
     pub fn bytes(&self) -> usize {
-        self.totals.bytes.load(Ordering::Relaxed)
+        self.shards
+            .iter()
+            .map(|cell| cell.bytes.load(Ordering::Acquire))
+            .sum()
     }
 
+    /// The counters. `epochs` is counted over all shards under their locks:
+    /// this is not a hot-path call.
     pub fn stats(&self) -> StoreStats {
         let highest = self.highest_evicted.load(Ordering::Relaxed);
         StoreStats {
             events: self.len(),
             bytes: self.bytes(),
-            epochs: self.order.len(),
+            epochs: self.epochs().map_or(0, |epochs| epochs.len()),
             names: self.interner.len(),
             added: self.ids.issued(),
             cleared_events: self.cleared_events.load(Ordering::Relaxed),
@@ -674,6 +654,19 @@ impl EventStore {
             }
         }
         Ok(())
+    }
+}
+
+#[inline]
+fn to_event(key: u64, slot: &Slot) -> Event {
+    let (node, signal) = unpack_key(key);
+    Event {
+        id: slot.id,
+        node,
+        signal,
+        epoch: slot.epoch,
+        timestamp: slot.timestamp,
+        value: Arc::clone(&slot.value),
     }
 }
 

@@ -1,0 +1,76 @@
+//! RSS growth per stored event for the shared workload (1M events, 64 B values).
+//!
+//! `cargo run --release --example event_store_memory [n] [value_size]`
+
+use noob_core::event_store::{workload, EventStore, Retention};
+
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux /proc");
+    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: u64 = args.next().map_or(1_000_000, |a| a.parse().unwrap());
+    let size: usize = args.next().map_or(64, |a| a.parse().unwrap());
+    let events = workload::events(n, 7, size);
+    let store = EventStore::new(Retention::UNBOUNDED).unwrap();
+    let nodes: Vec<u32> = (0..workload::NODES)
+        .map(|i| store.intern(&workload::node_name(i)).unwrap())
+        .collect();
+    let signals: Vec<u32> = workload::SIGNALS
+        .iter()
+        .map(|s| store.intern(s).unwrap())
+        .collect();
+    let before = rss_bytes();
+    let start = std::time::Instant::now();
+    for event in &events {
+        store
+            .add(
+                nodes[event.key.node],
+                signals[event.key.signal],
+                event.key.epoch,
+                &event.value,
+                event.timestamp,
+            )
+            .unwrap();
+    }
+    let elapsed = start.elapsed();
+    let after = rss_bytes();
+    println!(
+        "{n} events of {size} B: RSS growth {:.1} B/event; single-thread add {:.1} ns/event",
+        (after - before) as f64 / n as f64,
+        elapsed.as_nanos() as f64 / n as f64
+    );
+    drop(store);
+
+    // Steady state: a bounded store that evicts as it goes (memory is reused).
+    let store = EventStore::new(Retention::events(100_000)).unwrap();
+    let nodes: Vec<u32> = (0..workload::NODES)
+        .map(|i| store.intern(&workload::node_name(i)).unwrap())
+        .collect();
+    let signals: Vec<u32> = workload::SIGNALS
+        .iter()
+        .map(|s| store.intern(s).unwrap())
+        .collect();
+    let epochs_per_round = n / workload::EVENTS_PER_EPOCH;
+    for round in 0..3u64 {
+        let start = std::time::Instant::now();
+        for event in &events {
+            store
+                .add(
+                    nodes[event.key.node],
+                    signals[event.key.signal],
+                    event.key.epoch + round * epochs_per_round,
+                    &event.value,
+                    event.timestamp,
+                )
+                .unwrap();
+        }
+        println!(
+            "bounded store (100k events), round {round}: {:.1} ns/add",
+            start.elapsed().as_nanos() as f64 / n as f64
+        );
+    }
+}
