@@ -5,5 +5,6 @@
 
 mod boundary;
 pub mod buffer_pool;
+pub mod event_store;
 pub mod result;
 pub mod version;
