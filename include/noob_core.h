@@ -38,6 +38,11 @@
 #define NOOB_EVENT_STORE_MAX_VALUE_LEN 1073741824
 
 /**
+ * How many names (node and signal names together) one store can intern.
+ */
+#define NOOB_EVENT_STORE_MAX_NAMES 16777215
+
+/**
  * The result of every fallible call. `NOOB_OK` is 0; a code's value never changes
  * and is never reused for another meaning.
  */
@@ -428,7 +433,7 @@ void noob_event_store_free(struct noob_event_store *store);
  *
  * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
  * `NOOB_ERR_INVALID_ARGUMENT` (empty name), `NOOB_ERR_LIMIT_EXCEEDED`
- * (4294967295 names already), `NOOB_ERR_STORE_CLOSED`.
+ * (`NOOB_EVENT_STORE_MAX_NAMES` names already), `NOOB_ERR_STORE_CLOSED`.
  *
  * # Safety
  * `store` must be NULL or a live store; `name` NULL or `name_len` readable
@@ -475,7 +480,8 @@ noob_result noob_event_store_name(const struct noob_event_store *store,
  *
  * Errors, each adding nothing: `NOOB_ERR_UNKNOWN_NAME` (an id never
  * interned), `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (value longer
- * than `NOOB_EVENT_STORE_MAX_VALUE_LEN`), `NOOB_ERR_STORE_CLOSED`,
+ * than `NOOB_EVENT_STORE_MAX_VALUE_LEN`), `NOOB_ERR_OUT_OF_MEMORY` (the
+ * allocator could not hold the value), `NOOB_ERR_STORE_CLOSED`,
  * `NOOB_ERR_IDS_EXHAUSTED`.
  *
  * # Safety

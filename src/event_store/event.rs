@@ -16,8 +16,8 @@
 //! (about 29,000 years at 10 million events per second); if it ever did, adds
 //! would fail with [`IdsExhausted`] instead of reusing an id.
 
+use super::shared_bytes::SharedBytes;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use super::interner::NameId;
 
@@ -31,7 +31,7 @@ pub struct Event {
     pub(crate) signal: NameId,
     pub(crate) epoch: u64,
     pub(crate) timestamp: f64,
-    pub(crate) value: Arc<[u8]>,
+    pub(crate) value: SharedBytes,
 }
 
 impl Event {

@@ -6,19 +6,24 @@
 //! the same text) for the interner's whole life.
 //!
 //! Thread safety: every method may be called from many threads at once.
-//! Looking up a name by id takes no lock.
+//! Looking up a name by id takes no lock and writes no shared memory: names
+//! live in chunks of doubling size (`2^k` names in chunk `k`), each name in a
+//! `OnceLock` that is set once and never changed.
 
 use foldhash::fast::RandomState;
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 /// An interned name's id.
 pub type NameId = u32;
 
-/// How many names one interner can hold: every `u32` but `u32::MAX`, which
-/// stays free so that bindings can use it as "no name".
-pub(crate) const MAX_NAMES: u32 = u32::MAX;
+/// How many names one interner can hold (2^24 - 1: ids stay far below `u32::MAX`,
+/// which bindings may use as "no name", and the largest chunk of the name
+/// table stays a modest allocation).
+pub(crate) const MAX_NAMES: u32 = (1 << 24) - 1;
+const CHUNKS: usize = 24;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InternError {
@@ -28,11 +33,14 @@ pub enum InternError {
     Full,
 }
 
+/// `2^k` name slots, each set once.
+type Chunk = Box<[OnceLock<Box<str>>]>;
+
 pub struct Interner {
     ids: RwLock<HashMap<Box<str>, NameId, RandomState>>,
-    /// `names[id]`, append-only. The boxed text never moves or changes once
-    /// pushed, which is what lets [`Interner::name`] lend it for `&self`'s life.
-    names: RwLock<Vec<Box<str>>>,
+    /// Id `i` lives in chunk `k = log2(i + 1)` at `i + 1 - 2^k`. Written only
+    /// while `ids` is locked for writing.
+    chunks: [OnceLock<Chunk>; CHUNKS],
     /// `names.len()`, readable without the lock (checked on every add by id).
     count: AtomicU32,
 }
@@ -55,7 +63,7 @@ impl Interner {
     pub fn new() -> Self {
         Interner {
             ids: RwLock::new(HashMap::default()),
-            names: RwLock::new(Vec::new()),
+            chunks: std::array::from_fn(|_| OnceLock::new()),
             count: AtomicU32::new(0),
         }
     }
@@ -73,13 +81,15 @@ impl Interner {
         if let Some(&id) = ids.get(name) {
             return Ok(id);
         }
-        let mut names = self.names.write();
-        let id = u32::try_from(names.len())
-            .ok()
-            .filter(|id| *id < MAX_NAMES)
-            .ok_or(InternError::Full)?;
-        names.push(name.into());
-        // Published after the name is in place: an id below `count` always has a name.
+        let id = self.count.load(Ordering::Relaxed);
+        if id >= MAX_NAMES {
+            return Err(InternError::Full);
+        }
+        let (chunk, offset) = locate(id);
+        let slots = self.chunks[chunk]
+            .get_or_init(|| (0..1usize << chunk).map(|_| OnceLock::new()).collect());
+        // Set before the count is published: an id below `count` always has a name.
+        let _ = slots[offset].set(name.into());
         self.count.store(id + 1, Ordering::Release);
         ids.insert(name.into(), id);
         Ok(id)
@@ -98,14 +108,15 @@ impl Interner {
 
     /// The text of `id`, borrowed for as long as the interner lives.
     pub fn name(&self, id: NameId) -> Option<&str> {
-        let names = self.names.read();
-        let text: &str = names.get(id as usize)?;
-        let ptr: *const str = text;
-        // SAFETY: the boxed text is owned by `self.names`, which only ever grows:
-        // no box is removed, replaced or mutated before the interner is dropped.
-        // Growing the vector moves the boxes, never the text they point to. So
-        // the text lives, unchanged, as long as `&self`.
-        Some(unsafe { &*ptr })
+        if id >= MAX_NAMES {
+            return None;
+        }
+        let (chunk, offset) = locate(id);
+        self.chunks[chunk]
+            .get()?
+            .get(offset)?
+            .get()
+            .map(|name| &**name)
     }
 
     /// How many names are interned.
@@ -116,6 +127,14 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// (chunk, offset) of an id below [`MAX_NAMES`].
+#[inline]
+fn locate(id: NameId) -> (usize, usize) {
+    let position = id as u64 + 1;
+    let chunk = 63 - position.leading_zeros() as usize;
+    (chunk, (position - (1 << chunk)) as usize)
 }
 
 #[cfg(test)]
@@ -135,6 +154,20 @@ mod tests {
         assert_eq!(interner.name(1), Some("b"));
         assert_eq!(interner.name(2), None);
         assert!(interner.contains(1) && !interner.contains(2));
+    }
+
+    #[test]
+    fn ids_map_to_chunks_without_gaps() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(1), (1, 0));
+        assert_eq!(locate(2), (1, 1));
+        assert_eq!(locate(3), (2, 0));
+        assert_eq!(locate(MAX_NAMES - 1), (CHUNKS - 1, (1 << (CHUNKS - 1)) - 1));
+        assert_eq!(
+            locate(MAX_NAMES).0,
+            CHUNKS,
+            "one name more would need a chunk more"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod event;
 pub mod eviction;
 pub mod interner;
 mod shard;
+pub mod shared_bytes;
 pub mod store;
 #[doc(hidden)]
 pub mod workload;

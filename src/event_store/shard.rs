@@ -7,107 +7,203 @@
 //!
 //! Not synchronised: the store keeps each shard under its own lock.
 
+use super::shared_bytes::SharedBytes;
 use foldhash::fast::FixedState;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 
-/// One stored event of a key (the key is the map entry's): 40 bytes plus the
-/// shared value.
+/// An event to insert into a key.
 #[derive(Clone, Debug)]
 pub(crate) struct Slot {
     pub epoch: u64,
     pub id: u64,
     pub timestamp: f64,
-    pub value: Arc<[u8]>,
+    pub value: SharedBytes,
 }
 
-impl Slot {
-    fn order(&self) -> (u64, u64) {
-        (self.epoch, self.id)
-    }
+/// What a key keeps per event besides its epoch: 24 bytes plus the shared value.
+#[derive(Clone, Debug)]
+pub(crate) struct Payload {
+    pub id: u64,
+    pub timestamp: f64,
+    pub value: SharedBytes,
 }
+
+/// Every `SAMPLE`-th event's epoch is also kept in a small index.
+const SAMPLE: u64 = 8;
 
 /// A key's events sorted by (epoch, id): the latest event is the last one.
+///
+/// Epochs are kept apart from the rest, densely, plus a sample of every
+/// [`SAMPLE`]-th of them (about 1 byte per event): finding an epoch in a long
+/// history searches the small sample (which stays in cache for busy keys)
+/// and then one cache line of epochs.
+///
+/// Events are numbered from the key's creation ("logical" index; position in
+/// the deques + `popped`). `samples[j]` is the epoch of logical index
+/// `SAMPLE * (first_sample + j)`, for every such index still present.
 #[derive(Debug, Default)]
 pub(crate) struct KeyEvents {
-    slots: VecDeque<Slot>,
+    epochs: VecDeque<u64>,
+    payloads: VecDeque<Payload>,
+    samples: VecDeque<u64>,
+    first_sample: u64,
+    /// Events removed from the front since the key was created.
+    popped: u64,
 }
 
 impl KeyEvents {
     fn insert(&mut self, slot: Slot) {
+        let Slot {
+            epoch,
+            id,
+            timestamp,
+            value,
+        } = slot;
+        let payload = Payload {
+            id,
+            timestamp,
+            value,
+        };
         // Streaming adds land at the end; adds to older epochs (or an id drawn
         // before a concurrent add's) are placed where they sort.
-        if self
-            .slots
-            .back()
-            .map_or(true, |last| last.order() < slot.order())
-        {
-            self.slots.push_back(slot);
-        } else {
-            let at = self.slots.partition_point(|s| s.order() < slot.order());
-            self.slots.insert(at, slot);
-        }
-    }
-
-    /// The slots of `epoch`, oldest first.
-    pub fn epoch(&self, epoch: u64) -> impl Iterator<Item = &Slot> {
-        let start = match self.slots.back() {
-            // The common case: the newest epoch.
-            Some(last) if last.epoch < epoch => self.slots.len(),
-            _ => self.slots.partition_point(|s| s.epoch < epoch),
+        let at_end = match (self.epochs.back(), self.payloads.back()) {
+            (Some(&last_epoch), Some(last)) => (last_epoch, last.id) < (epoch, id),
+            _ => true,
         };
-        self.slots
-            .range(start..)
-            .take_while(move |s| s.epoch == epoch)
-    }
-
-    pub fn latest(&self) -> Option<&Slot> {
-        self.slots.back()
-    }
-
-    /// Removes the slots of `epoch`; returns (events, bytes) removed.
-    fn remove_epoch(&mut self, epoch: u64) -> (usize, usize) {
-        let (mut count, mut bytes) = (0, 0);
-        match (self.slots.front(), self.slots.back()) {
-            // Clearing the oldest epochs, most keys hold none of them: O(1).
-            (Some(first), Some(last)) if first.epoch > epoch || last.epoch < epoch => {
-                return (0, 0)
+        if at_end {
+            let logical = self.popped + self.epochs.len() as u64;
+            if logical % SAMPLE == 0 {
+                if self.samples.is_empty() {
+                    self.first_sample = logical / SAMPLE;
+                }
+                self.samples.push_back(epoch);
             }
-            (None, _) | (_, None) => return (0, 0),
-            _ => {}
-        }
-        if self.slots.front().is_some_and(|s| s.epoch == epoch) {
-            while let Some(slot) = self.slots.pop_front_if_epoch(epoch) {
-                count += 1;
-                bytes += slot.value.len();
-            }
+            self.epochs.push_back(epoch);
+            self.payloads.push_back(payload);
         } else {
-            let start = self.slots.partition_point(|s| s.epoch < epoch);
-            let end = self.slots.partition_point(|s| s.epoch <= epoch);
-            for slot in self.slots.drain(start..end) {
-                count += 1;
-                bytes += slot.value.len();
+            let mut at = self.lower_bound(epoch);
+            while at < self.epochs.len() && self.epochs[at] == epoch && self.payloads[at].id < id {
+                at += 1;
+            }
+            self.epochs.insert(at, epoch);
+            self.payloads.insert(at, payload);
+            // Later events moved up by one: sample them again (rare).
+            self.resample();
+        }
+    }
+
+    /// Rebuilds the sample after events moved within the deques.
+    fn resample(&mut self) {
+        self.samples.clear();
+        self.first_sample = self.popped.div_ceil(SAMPLE);
+        let end = self.popped + self.epochs.len() as u64;
+        let mut logical = self.first_sample * SAMPLE;
+        while logical < end {
+            self.samples
+                .push_back(self.epochs[(logical - self.popped) as usize]);
+            logical += SAMPLE;
+        }
+    }
+
+    /// Removes `count` events from the front.
+    fn pop_front(&mut self, count: usize) -> usize {
+        let mut bytes = 0;
+        for _ in 0..count {
+            self.epochs.pop_front();
+            bytes += self.payloads.pop_front().map_or(0, |p| p.value.len());
+        }
+        self.popped += count as u64;
+        while !self.samples.is_empty() && self.first_sample * SAMPLE < self.popped {
+            self.samples.pop_front();
+            self.first_sample += 1;
+        }
+        bytes
+    }
+
+    /// The position of the first event whose epoch is not below `epoch`:
+    /// a binary search of the sample, then of at most `SAMPLE` epochs.
+    fn lower_bound(&self, epoch: u64) -> usize {
+        let epochs = &self.epochs;
+        let (Some(&first), Some(&last)) = (epochs.front(), epochs.back()) else {
+            return 0;
+        };
+        if epoch <= first {
+            return 0;
+        }
+        if epoch > last {
+            return epochs.len();
+        }
+        // samples[..j] < epoch <= samples[j..]: the answer lies after sample
+        // j - 1 and at or before sample j.
+        let j = self.samples.partition_point(|&sampled| sampled < epoch);
+        let position = |j: usize| (SAMPLE * (self.first_sample + j as u64) - self.popped) as usize;
+        let mut lo = if j == 0 { 0 } else { position(j - 1) + 1 };
+        let mut hi = if j == self.samples.len() {
+            epochs.len()
+        } else {
+            position(j)
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if epochs[mid] < epoch {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        if self.slots.is_empty() {
+        lo
+    }
+
+    /// The events of `epoch`, oldest first.
+    pub fn epoch(&self, epoch: u64) -> impl Iterator<Item = &Payload> {
+        let start = self.lower_bound(epoch);
+        let count = self
+            .epochs
+            .range(start..)
+            .take_while(|&&e| e == epoch)
+            .count();
+        self.payloads.range(start..start + count)
+    }
+
+    /// The latest event and its epoch.
+    pub fn latest(&self) -> Option<(u64, &Payload)> {
+        Some((*self.epochs.back()?, self.payloads.back()?))
+    }
+
+    /// Removes the events of `epoch`; returns (events, bytes) removed.
+    fn remove_epoch(&mut self, epoch: u64) -> (usize, usize) {
+        match (self.epochs.front(), self.epochs.back()) {
+            // Clearing the oldest epochs, most keys hold none of them: O(1).
+            (Some(&first), Some(&last)) if first <= epoch && epoch <= last => {}
+            _ => return (0, 0),
+        }
+        let start = self.lower_bound(epoch);
+        let count = self
+            .epochs
+            .range(start..)
+            .take_while(|&&e| e == epoch)
+            .count();
+        let bytes;
+        if start == 0 {
+            bytes = self.pop_front(count);
+        } else {
+            self.epochs.drain(start..start + count);
+            bytes = self
+                .payloads
+                .drain(start..start + count)
+                .map(|p| p.value.len())
+                .sum();
+            self.resample();
+        }
+        if self.epochs.is_empty() {
             // A key that comes back later starts small again.
-            self.slots = VecDeque::new();
+            *self = KeyEvents::default();
         }
         (count, bytes)
     }
-}
 
-trait PopFrontIf {
-    fn pop_front_if_epoch(&mut self, epoch: u64) -> Option<Slot>;
-}
-
-impl PopFrontIf for VecDeque<Slot> {
-    fn pop_front_if_epoch(&mut self, epoch: u64) -> Option<Slot> {
-        if self.front()?.epoch == epoch {
-            self.pop_front()
-        } else {
-            None
-        }
+    fn is_empty(&self) -> bool {
+        self.epochs.is_empty()
     }
 }
 
@@ -158,7 +254,7 @@ impl Shard {
             let (c, b) = events.remove_epoch(epoch);
             count += c;
             bytes += b;
-            !events.slots.is_empty()
+            !events.is_empty()
         });
         self.events -= count;
         self.bytes -= bytes;
@@ -166,7 +262,7 @@ impl Shard {
     }
 
     /// Every event of `epoch` here, with its key, in no particular order.
-    pub fn epoch_slots(&self, epoch: u64, mut each: impl FnMut(u64, &Slot)) {
+    pub fn epoch_slots(&self, epoch: u64, mut each: impl FnMut(u64, &Payload)) {
         if self
             .epochs
             .binary_search_by_key(&epoch, |(e, _)| *e)
@@ -204,7 +300,7 @@ mod tests {
             epoch,
             id,
             timestamp: 0.0,
-            value: Arc::from(&[1u8, 2][..]),
+            value: SharedBytes::copy_from(&[1u8, 2]).unwrap(),
         }
     }
 
@@ -222,11 +318,117 @@ mod tests {
         assert_eq!(ids(&events, 3), vec![2, 13]);
         assert_eq!(ids(&events, 4), Vec::<u64>::new());
         assert_eq!(ids(&events, 10), Vec::<u64>::new());
-        assert_eq!(events.latest().map(|s| s.id), Some(14));
+        assert_eq!(events.latest().map(|(e, p)| (e, p.id)), Some((9, 14)));
         assert_eq!(events.remove_epoch(5), (3, 6));
         assert_eq!(events.remove_epoch(3), (2, 4));
         assert_eq!(events.remove_epoch(3), (0, 0));
         assert_eq!(ids(&events, 9), vec![14]);
+    }
+
+    #[test]
+    fn lower_bound_agrees_with_a_linear_scan() {
+        // Even, clustered and very uneven epoch spacings, with repeats.
+        let shapes: Vec<Vec<u64>> = vec![
+            (0..500).map(|i| i * 7).collect(),
+            (0..500).map(|i| i / 5).collect(),
+            (0..500)
+                .map(|i| if i < 490 { i } else { 1 << 40 })
+                .collect(),
+            (0..500).map(|i| (i * i) as u64).collect(),
+            vec![3],
+            vec![1, u64::MAX],
+        ];
+        for epochs in shapes {
+            let mut events = KeyEvents::default();
+            for (id, &epoch) in epochs.iter().enumerate() {
+                events.insert(slot(epoch, id as u64));
+            }
+            let probes = epochs
+                .iter()
+                .flat_map(|&e| [e.saturating_sub(1), e, e.saturating_add(1)])
+                .chain([0, u64::MAX]);
+            for probe in probes {
+                let expected = epochs
+                    .iter()
+                    .position(|&e| e >= probe)
+                    .unwrap_or(epochs.len());
+                assert_eq!(
+                    events.lower_bound(probe),
+                    expected,
+                    "{probe} in {:?}..",
+                    &epochs[..3.min(epochs.len())]
+                );
+            }
+        }
+    }
+
+    /// Random adds (mostly in order), clears at the front and in the middle:
+    /// the sample stays exact and lookups agree with a plain model.
+    #[test]
+    fn sampled_index_survives_pops_inserts_and_middle_clears() {
+        let mut events = KeyEvents::default();
+        let mut model: Vec<(u64, u64)> = Vec::new();
+        let mut state = 12345u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let mut id = 0;
+        for step in 0..6000u64 {
+            match next(20) {
+                0 => {
+                    // Clear the oldest epoch, or one in the middle.
+                    if let Some(&(epoch, _)) =
+                        model.get(if next(2) == 0 { 0 } else { model.len() / 2 })
+                    {
+                        let removed = events.remove_epoch(epoch).0;
+                        let before = model.len();
+                        model.retain(|(e, _)| *e != epoch);
+                        assert_eq!(removed, before - model.len());
+                    }
+                }
+                1 => {
+                    // An add to an older epoch.
+                    id += 1;
+                    let epoch = next(step / 3 + 1);
+                    events.insert(slot(epoch, id));
+                    model.push((epoch, id));
+                    model.sort_unstable();
+                }
+                _ => {
+                    id += 1;
+                    let epoch = step / 3;
+                    events.insert(slot(epoch, id));
+                    model.push((epoch, id));
+                    model.sort_unstable();
+                }
+            }
+            if step % 97 == 0 || step > 5900 {
+                let mut fresh = KeyEvents {
+                    epochs: events.epochs.clone(),
+                    payloads: events.payloads.clone(),
+                    popped: events.popped,
+                    ..KeyEvents::default()
+                };
+                fresh.resample();
+                assert_eq!(events.samples, fresh.samples, "step {step}");
+                assert_eq!(events.first_sample, fresh.first_sample);
+                for probe in [0, step / 6, step / 3, step / 3 + 1, next(step + 1)] {
+                    let expected: Vec<u64> = model
+                        .iter()
+                        .filter(|(e, _)| *e == probe)
+                        .map(|(_, id)| *id)
+                        .collect();
+                    assert_eq!(
+                        ids(&events, probe),
+                        expected,
+                        "epoch {probe} at step {step}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

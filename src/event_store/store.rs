@@ -15,7 +15,8 @@
 use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
 use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
-use super::shard::{Shard, Slot};
+use super::shard::{Payload, Shard, Slot};
+use super::shared_bytes::SharedBytes;
 use parking_lot::RwLock;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -40,6 +41,8 @@ pub enum StoreError {
     IdsExhausted,
     /// The OS random source failed when the store was created.
     NoRandomness(String),
+    /// The allocator could not hold a value of this many bytes.
+    OutOfMemory(usize),
 }
 
 impl fmt::Display for StoreError {
@@ -60,6 +63,9 @@ impl fmt::Display for StoreError {
                 "a value of {len} bytes is larger than the maximum of {MAX_VALUE_LEN} bytes"
             ),
             StoreError::IdsExhausted => write!(f, "the event store has used up its event ids"),
+            StoreError::OutOfMemory(len) => {
+                write!(f, "could not allocate {len} bytes for a value")
+            }
             StoreError::NoRandomness(why) => {
                 write!(f, "could not draw the event id prefix from the OS: {why}")
             }
@@ -282,7 +288,7 @@ impl EventStore {
         self.check_names(node, signal)?;
         check_value(value)?;
         // Allocated before the lock is taken.
-        let value: Arc<[u8]> = Arc::from(value);
+        let value = copy_value(value)?;
         let key = pack_key(node, signal);
         let cell = self.cell(key);
         let id = {
@@ -354,8 +360,10 @@ impl EventStore {
             })
             .collect();
         order.sort_unstable();
-        let mut values: Vec<Option<Arc<[u8]>>> =
-            events.iter().map(|e| Some(Arc::from(e.value))).collect();
+        let mut values = events
+            .iter()
+            .map(|e| copy_value(e.value).map(Some))
+            .collect::<Result<Vec<Option<SharedBytes>>, _>>()?;
         let first = self.ids.take(events.len() as u64)?;
         let mut start = 0;
         while start < order.len() {
@@ -436,7 +444,7 @@ impl EventStore {
         let before = out.len();
         let shard = self.cell(key).shard.read();
         if let Some(events) = shard.key(key) {
-            out.extend(events.epoch(epoch).map(|slot| to_event(key, slot)));
+            out.extend(events.epoch(epoch).map(|p| to_event(key, epoch, p)));
         }
         Ok(out.len() - before)
     }
@@ -496,7 +504,7 @@ impl EventStore {
         Ok(shard
             .key(key)
             .and_then(|events| events.latest())
-            .map(|slot| to_event(key, slot)))
+            .map(|(epoch, p)| to_event(key, epoch, p)))
     }
 
     /// As [`latest`](Self::latest), by names.
@@ -515,7 +523,7 @@ impl EventStore {
         let before = out.len();
         for cell in self.shards.iter().filter(|cell| cell.may_hold(epoch)) {
             let shard = cell.shard.read();
-            shard.epoch_slots(epoch, |key, slot| out.push(to_event(key, slot)));
+            shard.epoch_slots(epoch, |key, p| out.push(to_event(key, epoch, p)));
         }
         out[before..].sort_unstable_by_key(Event::id);
         Ok(out.len() - before)
@@ -658,16 +666,21 @@ impl EventStore {
 }
 
 #[inline]
-fn to_event(key: u64, slot: &Slot) -> Event {
+fn to_event(key: u64, epoch: u64, payload: &Payload) -> Event {
     let (node, signal) = unpack_key(key);
     Event {
-        id: slot.id,
+        id: payload.id,
         node,
         signal,
-        epoch: slot.epoch,
-        timestamp: slot.timestamp,
-        value: Arc::clone(&slot.value),
+        epoch,
+        timestamp: payload.timestamp,
+        value: payload.value.clone(),
     }
+}
+
+/// Copies a value into its own shared block, refusing what the allocator cannot hold.
+fn copy_value(value: &[u8]) -> Result<SharedBytes, StoreError> {
+    SharedBytes::copy_from(value).map_err(|e| StoreError::OutOfMemory(e.0))
 }
 
 #[inline]

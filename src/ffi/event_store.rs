@@ -7,15 +7,20 @@
 
 use super::boundary::{array, array_mut, bytes, guard, handle, out_ptr, text, Failure};
 use super::result::noob_result;
-use crate::event_store::interner::{Interner, NameId};
+use crate::event_store::interner::{Interner, NameId, MAX_NAMES};
 use crate::event_store::store::MAX_VALUE_LEN;
 use crate::event_store::{Event, EventStore, NewEvent, Retention, StoreError};
+use smallvec::SmallVec;
 use std::ffi::c_char;
 use std::sync::{Arc, OnceLock};
 
 /// The largest value one event may carry, in bytes (1 GiB).
 pub const NOOB_EVENT_STORE_MAX_VALUE_LEN: usize = 1073741824;
 const _: () = assert!(NOOB_EVENT_STORE_MAX_VALUE_LEN == MAX_VALUE_LEN);
+
+/// How many names (node and signal names together) one store can intern.
+pub const NOOB_EVENT_STORE_MAX_NAMES: u32 = 16777215;
+const _: () = assert!(NOOB_EVENT_STORE_MAX_NAMES == MAX_NAMES);
 
 /// A store of events keyed by (node, signal, epoch); each key holds its events
 /// in the order they were added.
@@ -54,8 +59,9 @@ pub struct noob_event_store {
 /// once. `noob_event_list_free` must be the last call on it.
 #[allow(non_camel_case_types)]
 pub struct noob_event_list {
-    events: Vec<Event>,
-    views: Vec<noob_event_view>,
+    /// One-event lists (a latest, most single gets) need no allocation but the list's own.
+    events: SmallVec<[Event; 1]>,
+    views: SmallVec<[noob_event_view; 1]>,
     /// Keeps the name texts the views point to alive.
     _interner: Arc<Interner>,
     columns: OnceLock<Columns>,
@@ -112,7 +118,7 @@ struct Columns {
 }
 
 // SAFETY: the raw pointers in the views point into `events` (shared, immutable
-// `Arc<[u8]>` values) and into the interner's names (immutable, kept alive by
+// `SharedBytes` values) and into the interner's names (immutable, kept alive by
 // `_interner`); nothing is mutated after construction, so sharing and sending
 // the list between threads is sound.
 unsafe impl Send for noob_event_list {}
@@ -159,15 +165,28 @@ impl From<StoreError> for Failure {
             }
             StoreError::IdsExhausted => noob_result::NOOB_ERR_IDS_EXHAUSTED,
             StoreError::NoRandomness(_) => noob_result::NOOB_ERR_NO_RANDOMNESS,
+            StoreError::OutOfMemory(_) => noob_result::NOOB_ERR_OUT_OF_MEMORY,
         };
         Failure::new(code, error.to_string())
     }
 }
 
 impl noob_event_list {
-    fn new(store: &EventStore, events: Vec<Event>) -> Box<Self> {
+    fn new(store: &EventStore, events: impl IntoIterator<Item = Event>) -> Box<Self> {
         let interner = Arc::clone(store.interner());
-        let views = events
+        let events: SmallVec<[Event; 1]> = events.into_iter().collect();
+        let mut list = Box::new(noob_event_list {
+            events,
+            views: SmallVec::new(),
+            _interner: interner,
+            columns: OnceLock::new(),
+        });
+        // Views are made once the events sit in the box: an inline event's
+        // value and names do not move with it (they are behind pointers), but
+        // making them here keeps that reasoning local.
+        let interner = &list._interner;
+        let views = list
+            .events
             .iter()
             .map(|event| {
                 let node = interner.name(event.node()).unwrap_or("");
@@ -188,12 +207,8 @@ impl noob_event_list {
                 }
             })
             .collect();
-        Box::new(noob_event_list {
-            events,
-            views,
-            _interner: interner,
-            columns: OnceLock::new(),
-        })
+        list.views = views;
+        list
     }
 
     fn columns(&self) -> &Columns {
@@ -230,7 +245,7 @@ impl noob_event_list {
 unsafe fn give_list(
     out: super::boundary::OutPtr<*mut noob_event_list>,
     store: &EventStore,
-    events: Vec<Event>,
+    events: impl IntoIterator<Item = Event>,
 ) {
     let list = Box::into_raw(noob_event_list::new(store, events));
     // SAFETY: forwarded.
@@ -312,7 +327,7 @@ pub unsafe extern "C" fn noob_event_store_free(store: *mut noob_event_store) {
 ///
 /// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
 /// `NOOB_ERR_INVALID_ARGUMENT` (empty name), `NOOB_ERR_LIMIT_EXCEEDED`
-/// (4294967295 names already), `NOOB_ERR_STORE_CLOSED`.
+/// (`NOOB_EVENT_STORE_MAX_NAMES` names already), `NOOB_ERR_STORE_CLOSED`.
 ///
 /// # Safety
 /// `store` must be NULL or a live store; `name` NULL or `name_len` readable
@@ -410,7 +425,8 @@ pub unsafe extern "C" fn noob_event_store_name(
 ///
 /// Errors, each adding nothing: `NOOB_ERR_UNKNOWN_NAME` (an id never
 /// interned), `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (value longer
-/// than `NOOB_EVENT_STORE_MAX_VALUE_LEN`), `NOOB_ERR_STORE_CLOSED`,
+/// than `NOOB_EVENT_STORE_MAX_VALUE_LEN`), `NOOB_ERR_OUT_OF_MEMORY` (the
+/// allocator could not hold the value), `NOOB_ERR_STORE_CLOSED`,
 /// `NOOB_ERR_IDS_EXHAUSTED`.
 ///
 /// # Safety
@@ -653,9 +669,9 @@ pub unsafe extern "C" fn noob_event_store_get_latest(
         // SAFETY: the caller's promise.
         let store = unsafe { handle(store, "store") }?;
         let out = out_ptr(list_out, "list_out")?;
-        let events: Vec<Event> = store.store.latest(node, signal)?.into_iter().collect();
+        let event = store.store.latest(node, signal)?;
         // SAFETY: checked; promised writable.
-        unsafe { give_list(out, &store.store, events) };
+        unsafe { give_list(out, &store.store, event) };
         Ok(())
     })
 }
@@ -686,13 +702,9 @@ pub unsafe extern "C" fn noob_event_store_get_latest_named(
                 text(signal, signal_len, "signal")?,
             )
         };
-        let events: Vec<Event> = store
-            .store
-            .latest_named(node, signal)?
-            .into_iter()
-            .collect();
+        let event = store.store.latest_named(node, signal)?;
         // SAFETY: checked; promised writable.
-        unsafe { give_list(out, &store.store, events) };
+        unsafe { give_list(out, &store.store, event) };
         Ok(())
     })
 }
