@@ -7,7 +7,8 @@
 //!   unbounded store per sample (growth and page faults included);
 //!   `bounded` adds to a store kept at 100,000 events, so every add also pays
 //!   its share of evicting old epochs (the streaming steady state). `2 threads`
-//!   runs the same on two threads, each adding whole epochs of its own.
+//!   runs the same on two threads, each adding whole epochs of its own (`own
+//!   epochs`) or the events of half the nodes (`own nodes`).
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
 //! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
 //!   freed per call), `cold` single gets in the scattered `lookup_keys` order,
@@ -120,11 +121,23 @@ fn add_run(
     }
 }
 
-/// Two threads, each adding `per_thread` events of its own epochs; returns the wall time.
+/// How two threads split the workload.
+#[derive(Clone, Copy)]
+enum Split {
+    /// Each thread adds every event of its own epochs (all nodes).
+    OwnEpochs,
+    /// Each thread adds the events of its own nodes (even / odd node index),
+    /// in all epochs: as when a pipeline's nodes run on different workers.
+    OwnNodes,
+}
+
+/// Two threads, each adding `per_thread` events; returns the wall time.
 fn add_two_threads(
     store: Store,
     ids: &Ids,
+    halves: &[Vec<WorkloadEvent>; 2],
     events: &[WorkloadEvent],
+    split: Split,
     per_thread: u64,
     cursor: &AtomicU64,
 ) -> Duration {
@@ -135,8 +148,20 @@ fn add_two_threads(
             let barrier = &barrier;
             scope.spawn(move || {
                 barrier.wait();
-                // Thread t's epochs are disjoint: a high bit tells them apart.
-                add_run(store, ids, events, start_index, per_thread, thread << 40);
+                match split {
+                    // Thread t's epochs are disjoint: a high bit tells them apart.
+                    Split::OwnEpochs => {
+                        add_run(store, ids, events, start_index, per_thread, thread << 40)
+                    }
+                    Split::OwnNodes => add_run(
+                        store,
+                        ids,
+                        &halves[thread as usize],
+                        start_index,
+                        per_thread,
+                        0,
+                    ),
+                }
                 barrier.wait();
             });
         }
@@ -149,6 +174,13 @@ fn add_two_threads(
 
 fn adds(c: &mut Criterion) {
     let events = workload::events(EVENTS, 7, 64);
+    let halves: [Vec<WorkloadEvent>; 2] = [0, 1].map(|parity| {
+        events
+            .iter()
+            .filter(|e| e.key.node % 2 == parity)
+            .cloned()
+            .collect()
+    });
     let mut group = c.benchmark_group("event_store/add");
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
@@ -180,20 +212,29 @@ fn adds(c: &mut Criterion) {
         })
     });
 
-    group.bench_function("fresh, 2 threads", |b| {
-        b.iter_custom(|iters| {
-            let store = Store::new(0);
-            let ids = Ids::intern(store);
-            let local = AtomicU64::new(0);
-            let elapsed = add_two_threads(store, &ids, &events, iters.div_ceil(2), &local);
-            store.free();
-            elapsed
-        })
-    });
-
-    group.bench_function("bounded 100k, 2 threads", |b| {
-        b.iter_custom(|iters| add_two_threads(store, &ids, &events, iters.div_ceil(2), &cursor))
-    });
+    for (name, split) in [
+        ("own epochs", Split::OwnEpochs),
+        ("own nodes", Split::OwnNodes),
+    ] {
+        group.bench_function(format!("fresh, 2 threads, {name}"), |b| {
+            b.iter_custom(|iters| {
+                let store = Store::new(0);
+                let ids = Ids::intern(store);
+                let local = AtomicU64::new(0);
+                let per_thread = iters.div_ceil(2);
+                let elapsed =
+                    add_two_threads(store, &ids, &halves, &events, split, per_thread, &local);
+                store.free();
+                elapsed
+            })
+        });
+        group.bench_function(format!("bounded 100k, 2 threads, {name}"), |b| {
+            b.iter_custom(|iters| {
+                let per_thread = iters.div_ceil(2);
+                add_two_threads(store, &ids, &halves, &events, split, per_thread, &cursor)
+            })
+        });
+    }
     store.free();
     group.finish();
 

@@ -10,6 +10,12 @@ fn rss_bytes() -> usize {
     pages * 4096
 }
 
+/// This thread's CPU time in ns (immune to time spent descheduled on a busy machine).
+fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("Linux /proc");
+    stat.split_whitespace().next().unwrap().parse().unwrap()
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().map_or(1_000_000, |a| a.parse().unwrap());
@@ -25,6 +31,7 @@ fn main() {
         .collect();
     let before = rss_bytes();
     let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_ns();
     for event in &events {
         store
             .add(
@@ -37,11 +44,13 @@ fn main() {
             .unwrap();
     }
     let elapsed = start.elapsed();
+    let cpu = thread_cpu_ns() - cpu_start;
     let after = rss_bytes();
     println!(
-        "{n} events of {size} B: RSS growth {:.1} B/event; single-thread add {:.1} ns/event",
+        "{n} events of {size} B: RSS growth {:.1} B/event; single-thread add {:.1} ns/event wall, {:.1} ns CPU",
         (after - before) as f64 / n as f64,
-        elapsed.as_nanos() as f64 / n as f64
+        elapsed.as_nanos() as f64 / n as f64,
+        cpu as f64 / n as f64
     );
     drop(store);
 
@@ -57,6 +66,7 @@ fn main() {
     let epochs_per_round = n / workload::EVENTS_PER_EPOCH;
     for round in 0..3u64 {
         let start = std::time::Instant::now();
+        let cpu_start = thread_cpu_ns();
         for event in &events {
             store
                 .add(
@@ -69,8 +79,9 @@ fn main() {
                 .unwrap();
         }
         println!(
-            "bounded store (100k events), round {round}: {:.1} ns/add",
-            start.elapsed().as_nanos() as f64 / n as f64
+            "bounded store (100k events), round {round}: {:.1} ns/add wall, {:.1} ns CPU",
+            start.elapsed().as_nanos() as f64 / n as f64,
+            (thread_cpu_ns() - cpu_start) as f64 / n as f64
         );
     }
 }

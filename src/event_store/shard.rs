@@ -245,10 +245,15 @@ impl Shard {
 
     /// Removes every event of `epoch`; returns (events, bytes) removed.
     pub fn remove_epoch(&mut self, epoch: u64) -> (usize, usize) {
-        let Ok(at) = self.epochs.binary_search_by_key(&epoch, |(e, _)| *e) else {
-            return (0, 0);
-        };
-        self.epochs.remove(at);
+        // Streaming pipelines clear and evict their oldest epoch: the front.
+        if self.epochs.front().is_some_and(|(e, _)| *e == epoch) {
+            self.epochs.pop_front();
+        } else {
+            let Ok(at) = self.epochs.binary_search_by_key(&epoch, |(e, _)| *e) else {
+                return (0, 0);
+            };
+            self.epochs.remove(at);
+        }
         let (mut count, mut bytes) = (0, 0);
         self.keys.retain(|_, events| {
             let (c, b) = events.remove_epoch(epoch);
