@@ -84,4 +84,56 @@ fn main() {
             (thread_cpu_ns() - cpu_start) as f64 / n as f64
         );
     }
+
+    // Two threads, each adding the events of half the nodes (fresh store):
+    // each thread's CPU time per add, and the wall time of the whole run.
+    for round in 0..2 {
+        let store = EventStore::new(Retention::UNBOUNDED).unwrap();
+        let nodes: Vec<u32> = (0..workload::NODES)
+            .map(|i| store.intern(&workload::node_name(i)).unwrap())
+            .collect();
+        let signals: Vec<u32> = workload::SIGNALS
+            .iter()
+            .map(|s| store.intern(s).unwrap())
+            .collect();
+        let barrier = std::sync::Barrier::new(2);
+        let start = std::time::Instant::now();
+        let cpu: Vec<(u64, u64)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|parity| {
+                    let (store, nodes, signals, events, barrier) =
+                        (&store, &nodes, &signals, &events, &barrier);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        let cpu_start = thread_cpu_ns();
+                        let mut count = 0u64;
+                        for event in events.iter().filter(|e| e.key.node % 2 == parity) {
+                            store
+                                .add(
+                                    nodes[event.key.node],
+                                    signals[event.key.signal],
+                                    event.key.epoch,
+                                    &event.value,
+                                    event.timestamp,
+                                )
+                                .unwrap();
+                            count += 1;
+                        }
+                        (thread_cpu_ns() - cpu_start, count)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let wall = start.elapsed().as_nanos() as f64;
+        let per_add: Vec<String> = cpu
+            .iter()
+            .map(|(ns, count)| format!("{:.1}", *ns as f64 / *count as f64))
+            .collect();
+        println!(
+            "2 threads, own nodes, round {round}: {} ns CPU/add per thread; wall {:.1} ns per add overall",
+            per_add.join(" / "),
+            wall / n as f64
+        );
+    }
 }
