@@ -105,19 +105,17 @@ impl KeyEvents {
         }
     }
 
-    /// Removes `count` events from the front.
-    fn pop_front(&mut self, count: usize) -> usize {
-        let mut bytes = 0;
+    /// Removes `count` events from the front, moving their values to `sink`.
+    fn pop_front(&mut self, count: usize, sink: &mut Vec<SharedBytes>) {
         for _ in 0..count {
             self.epochs.pop_front();
-            bytes += self.payloads.pop_front().map_or(0, |p| p.value.len());
+            sink.extend(self.payloads.pop_front().map(|p| p.value));
         }
         self.popped += count as u64;
         while !self.samples.is_empty() && self.first_sample * SAMPLE < self.popped {
             self.samples.pop_front();
             self.first_sample += 1;
         }
-        bytes
     }
 
     /// The position of the first event whose epoch is not below `epoch`:
@@ -170,12 +168,13 @@ impl KeyEvents {
         Some((*self.epochs.back()?, self.payloads.back()?))
     }
 
-    /// Removes the events of `epoch`; returns (events, bytes) removed.
-    fn remove_epoch(&mut self, epoch: u64) -> (usize, usize) {
+    /// Removes the events of `epoch`, moving their values to `sink` without
+    /// reading them (they are usually cold by now); returns how many.
+    fn remove_epoch(&mut self, epoch: u64, sink: &mut Vec<SharedBytes>) -> usize {
         match (self.epochs.front(), self.epochs.back()) {
             // Clearing the oldest epochs, most keys hold none of them: O(1).
             (Some(&first), Some(&last)) if first <= epoch && epoch <= last => {}
-            _ => return (0, 0),
+            _ => return 0,
         }
         let start = self.lower_bound(epoch);
         let count = self
@@ -183,23 +182,18 @@ impl KeyEvents {
             .range(start..)
             .take_while(|&&e| e == epoch)
             .count();
-        let bytes;
         if start == 0 {
-            bytes = self.pop_front(count);
+            self.pop_front(count, sink);
         } else {
             self.epochs.drain(start..start + count);
-            bytes = self
-                .payloads
-                .drain(start..start + count)
-                .map(|p| p.value.len())
-                .sum();
+            sink.extend(self.payloads.drain(start..start + count).map(|p| p.value));
             self.resample();
         }
         if self.epochs.is_empty() {
             // A key that comes back later starts small again.
             *self = KeyEvents::default();
         }
-        (count, bytes)
+        count
     }
 
     fn is_empty(&self) -> bool {
@@ -207,31 +201,54 @@ impl KeyEvents {
     }
 }
 
+/// 16 bytes per epoch per shard holding it (the count of its events is not
+/// kept: removing the epoch counts them).
+#[derive(Clone, Copy, Debug)]
+struct EpochCount {
+    epoch: u64,
+    bytes: usize,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Shard {
     keys: HashMap<u64, KeyEvents, FixedState>,
-    /// The epochs with events in this shard and how many, ascending.
-    epochs: VecDeque<(u64, usize)>,
+    /// The epochs with events in this shard, ascending, with the value bytes
+    /// each holds here.
+    epochs: VecDeque<EpochCount>,
     pub events: usize,
     pub bytes: usize,
+}
+
+impl EpochCount {
+    fn new(epoch: u64) -> Self {
+        EpochCount { epoch, bytes: 0 }
+    }
 }
 
 impl Shard {
     pub fn insert(&mut self, key: u64, slot: Slot) {
         let epoch = slot.epoch;
+        let bytes = slot.value.len();
         self.events += 1;
-        self.bytes += slot.value.len();
+        self.bytes += bytes;
         self.keys.entry(key).or_default().insert(slot);
-        match self.epochs.back_mut() {
-            Some((last, count)) if *last == epoch => *count += 1,
-            Some((last, _)) if *last > epoch => {
-                match self.epochs.binary_search_by_key(&epoch, |(e, _)| *e) {
-                    Ok(at) => self.epochs[at].1 += 1,
-                    Err(at) => self.epochs.insert(at, (epoch, 1)),
+        let at = match self.epochs.back() {
+            Some(last) if last.epoch == epoch => self.epochs.len() - 1,
+            Some(last) if last.epoch > epoch => {
+                match self.epochs.binary_search_by_key(&epoch, |c| c.epoch) {
+                    Ok(at) => at,
+                    Err(at) => {
+                        self.epochs.insert(at, EpochCount::new(epoch));
+                        at
+                    }
                 }
             }
-            _ => self.epochs.push_back((epoch, 1)),
-        }
+            _ => {
+                self.epochs.push_back(EpochCount::new(epoch));
+                self.epochs.len() - 1
+            }
+        };
+        self.epochs[at].bytes += bytes;
     }
 
     #[cfg(test)]
@@ -243,34 +260,36 @@ impl Shard {
         self.keys.get(&key)
     }
 
-    /// Removes every event of `epoch`; returns (events, bytes) removed.
-    pub fn remove_epoch(&mut self, epoch: u64) -> (usize, usize) {
+    /// Removes every event of `epoch`, moving their values to `sink` (to be
+    /// dropped once the shard's lock is released); returns how many.
+    pub fn remove_epoch(&mut self, epoch: u64, sink: &mut Vec<SharedBytes>) -> usize {
         // Streaming pipelines clear and evict their oldest epoch: the front.
-        if self.epochs.front().is_some_and(|(e, _)| *e == epoch) {
-            self.epochs.pop_front();
+        let removed = if self.epochs.front().is_some_and(|c| c.epoch == epoch) {
+            self.epochs.pop_front()
         } else {
-            let Ok(at) = self.epochs.binary_search_by_key(&epoch, |(e, _)| *e) else {
-                return (0, 0);
-            };
-            self.epochs.remove(at);
-        }
-        let (mut count, mut bytes) = (0, 0);
+            match self.epochs.binary_search_by_key(&epoch, |c| c.epoch) {
+                Ok(at) => self.epochs.remove(at),
+                Err(_) => None,
+            }
+        };
+        let Some(removed) = removed else {
+            return 0;
+        };
+        let mut count = 0;
         self.keys.retain(|_, events| {
-            let (c, b) = events.remove_epoch(epoch);
-            count += c;
-            bytes += b;
+            count += events.remove_epoch(epoch, sink);
             !events.is_empty()
         });
         self.events -= count;
-        self.bytes -= bytes;
-        (count, bytes)
+        self.bytes -= removed.bytes;
+        count
     }
 
     /// Every event of `epoch` here, with its key, in no particular order.
     pub fn epoch_slots(&self, epoch: u64, mut each: impl FnMut(u64, &Payload)) {
         if self
             .epochs
-            .binary_search_by_key(&epoch, |(e, _)| *e)
+            .binary_search_by_key(&epoch, |c| c.epoch)
             .is_err()
         {
             return;
@@ -283,12 +302,12 @@ impl Shard {
     }
 
     pub fn epochs(&self) -> impl Iterator<Item = u64> + '_ {
-        self.epochs.iter().map(|(epoch, _)| *epoch)
+        self.epochs.iter().map(|c| c.epoch)
     }
 
     /// (oldest, newest) epoch here.
     pub fn epoch_range(&self) -> Option<(u64, u64)> {
-        Some((self.epochs.front()?.0, self.epochs.back()?.0))
+        Some((self.epochs.front()?.epoch, self.epochs.back()?.epoch))
     }
 
     pub fn clear(&mut self) {
@@ -324,9 +343,11 @@ mod tests {
         assert_eq!(ids(&events, 4), Vec::<u64>::new());
         assert_eq!(ids(&events, 10), Vec::<u64>::new());
         assert_eq!(events.latest().map(|(e, p)| (e, p.id)), Some((9, 14)));
-        assert_eq!(events.remove_epoch(5), (3, 6));
-        assert_eq!(events.remove_epoch(3), (2, 4));
-        assert_eq!(events.remove_epoch(3), (0, 0));
+        let mut sink = Vec::new();
+        assert_eq!(events.remove_epoch(5, &mut sink), 3);
+        assert_eq!(events.remove_epoch(3, &mut sink), 2);
+        assert_eq!(events.remove_epoch(3, &mut sink), 0);
+        assert_eq!(sink.len(), 5);
         assert_eq!(ids(&events, 9), vec![14]);
     }
 
@@ -388,7 +409,7 @@ mod tests {
                     if let Some(&(epoch, _)) =
                         model.get(if next(2) == 0 { 0 } else { model.len() / 2 })
                     {
-                        let removed = events.remove_epoch(epoch).0;
+                        let removed = events.remove_epoch(epoch, &mut Vec::new());
                         let before = model.len();
                         model.retain(|(e, _)| *e != epoch);
                         assert_eq!(removed, before - model.len());
@@ -446,9 +467,11 @@ mod tests {
         assert_eq!(shard.epochs().collect::<Vec<_>>(), vec![6, 7, 8]);
         assert_eq!(shard.epoch_range(), Some((6, 8)));
         assert_eq!((shard.events, shard.bytes), (4, 8));
-        assert_eq!(shard.remove_epoch(7), (2, 4));
-        assert_eq!(shard.remove_epoch(7), (0, 0));
-        assert_eq!(shard.remove_epoch(6), (1, 2));
+        let mut sink = Vec::new();
+        assert_eq!(shard.remove_epoch(7, &mut sink), 2);
+        assert_eq!(shard.remove_epoch(7, &mut sink), 0);
+        assert_eq!(shard.remove_epoch(6, &mut sink), 1);
+        assert_eq!(sink.iter().map(|v| v.len()).sum::<usize>(), 6);
         assert!(
             shard.key(2).is_none(),
             "a key with no events left is dropped"
