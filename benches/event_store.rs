@@ -12,10 +12,12 @@
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
 //! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
 //!   freed per call), `cold` single gets in the scattered `lookup_keys` order,
-//!   `batch 1000` one `noob_event_store_get_batch` of `batch_keys`.
+//!   `batch 1000` one `noob_event_store_get_batch` of `batch_keys`;
+//!   `latest (Rust API)` is `EventStore::latest` without the C boundary.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use noob_core::event_store::workload::{self, WorkloadEvent};
+use noob_core::event_store::{EventStore, Retention};
 use noob_core::ffi::event_store::*;
 use noob_core::ffi::result::noob_result::NOOB_OK;
 use std::hint::black_box;
@@ -307,6 +309,30 @@ fn gets(c: &mut Criterion) {
             }
         })
     });
+
+    // The same through the Rust API (no list, no C boundary), for comparison.
+    let core = EventStore::new(Retention::UNBOUNDED).unwrap();
+    for event in workload::events(20_000, 7, 64) {
+        let (node, signal, epoch) = event.key.names();
+        core.add_named(&node, signal, epoch, &event.value, event.timestamp)
+            .unwrap();
+    }
+    let core_keys: Vec<(u32, u32)> = workload::lookup_keys(20_000, 150, true, 7)
+        .into_iter()
+        .map(|key| {
+            let (node, signal, _) = key.names();
+            (core.lookup(&node).unwrap(), core.lookup(signal).unwrap())
+        })
+        .collect();
+    let mut k = 0;
+    group.bench_function("latest (Rust API)", |b| {
+        b.iter(|| {
+            k = (k + 1) % core_keys.len();
+            let (node, signal) = core_keys[k];
+            black_box(core.latest(node, signal).unwrap());
+        })
+    });
+    drop(core);
 
     let cold: Vec<(u32, u32, u64)> = workload::lookup_keys(EVENTS, EVENTS, false, 7)
         .into_iter()
