@@ -1,7 +1,7 @@
 //! FastEventStore: concurrent, bounded storage of the events a pipeline emits.
 //!
 //! Events are keyed by (node, signal, epoch); each key holds its events in
-//! insertion order. An event has a 64-bit id (unique and increasing within a
+//! insertion order (id order). An event has a 64-bit id (unique and increasing within a
 //! store; layout in [`event`]), node and signal names (interned as [`NameId`]s,
 //! see [`interner`]), an epoch (`u64`), a timestamp (seconds, as `time.time()`
 //! gives) and an opaque value (bytes, shared by reference counting).

@@ -1,5 +1,6 @@
-//! One shard of the store: the events of the (node, signal) keys that hash to
-//! it, each key's events sorted by (epoch, id), and the epochs present here.
+//! One shard of the store: the events of the (node, signal) keys whose node
+//! maps to it, each key's events sorted by (epoch, id), and the epochs
+//! present here with their value bytes.
 //!
 //! Sharding by key (not by epoch) puts everything an add touches, and the
 //! latest event of a key, under one lock. Clearing an epoch visits every shard

@@ -1,12 +1,14 @@
 //! The event store: events keyed by (node, signal, epoch), each key holding its
-//! events in insertion order.
+//! events in the order they were added (id order; for adds racing on one key,
+//! the order their ids were drawn).
 //!
-//! Layout: a fixed number of shards, each a lock over a [`Shard`]; a (node,
-//! signal) key always lives in the same shard, which keeps its events sorted
-//! by (epoch, id). So an add takes one lock, one atomic id and one allocation
+//! Layout: a fixed number of shards, each a lock over a [`Shard`]; all keys of
+//! a node live in the same shard, which keeps each key's events sorted by
+//! (epoch, id). So an add takes one lock, one atomic id and one allocation
 //! (the value); `get` and `latest` take one shared lock. Clearing or evicting
-//! an epoch visits each shard holding it. Per-shard counters are mirrored in
-//! atomics (written only under the shard's lock) so sizes are read lock-free.
+//! an epoch visits each shard holding it and frees the values after releasing
+//! the locks. Per-shard counters are mirrored in atomics (written only under
+//! the shard's lock) so sizes are read without locks.
 //!
 //! Thread safety: [`EventStore`] is `Send + Sync`; every method may be called
 //! from many threads at once. A call sees each key either before or after a
