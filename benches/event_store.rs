@@ -11,7 +11,8 @@
 //!   epochs`) or the events of half the nodes (`own nodes`).
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
 //! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
-//!   freed per call), `cold` single gets in the scattered `lookup_keys` order,
+//!   freed per call; `refilled list`: one list refilled by
+//!   `noob_event_store_get_latest_into`), `cold` single gets in the scattered `lookup_keys` order,
 //!   `batch 1000` one `noob_event_store_get_batch` of `batch_keys`;
 //!   `latest (Rust API)` is `EventStore::latest` without the C boundary.
 
@@ -309,6 +310,26 @@ fn gets(c: &mut Criterion) {
             }
         })
     });
+
+    let mut reused = null_mut();
+    // SAFETY: valid out pointer; freed below.
+    assert_eq!(unsafe { noob_event_list_new(&mut reused) }, NOOB_OK);
+    let mut k = 0;
+    group.bench_function("latest, refilled list", |b| {
+        b.iter(|| {
+            k = (k + 1) % hot.len();
+            let (node, signal) = hot[k];
+            // SAFETY: live store; the list is used by this thread alone.
+            unsafe {
+                noob_event_store_get_latest_into(store.ptr(), node, signal, reused);
+                let mut view = std::mem::zeroed::<noob_event_view>();
+                noob_event_list_get(reused, 0, &mut view);
+                black_box(view.value);
+            }
+        })
+    });
+    // SAFETY: made above, freed once.
+    unsafe { noob_event_list_free(reused) };
 
     // The same through the Rust API (no list, no C boundary), for comparison.
     let core = EventStore::new(Retention::UNBOUNDED).unwrap();

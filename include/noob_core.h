@@ -143,8 +143,14 @@ typedef struct noob_buffer_pool noob_buffer_pool;
  * thread clears or evicts the events' epoch, closes the store, or frees the
  * store meanwhile.
  *
- * Thread safety: a list is immutable; it may be read from many threads at
- * once. `noob_event_list_free` must be the last call on it.
+ * A list may also be made empty with `noob_event_list_new` and refilled by
+ * the `*_into` gets, which reuse its memory (a one-event refill allocates
+ * nothing). A refill replaces the list's events: views taken from it before
+ * become invalid.
+ *
+ * Thread safety: a list may be read from many threads at once, but a refill
+ * (`*_into`) must not run while any other call uses the same list.
+ * `noob_event_list_free` must be the last call on it.
  */
 typedef struct noob_event_list noob_event_list;
 
@@ -666,6 +672,57 @@ noob_result noob_event_store_epochs(const struct noob_event_store *store,
                                     size_t *count_out);
 
 /**
+ * Like `noob_event_store_get`, but refills `list` (from `noob_event_list_new`
+ * or any get) instead of making a new one: its earlier views become invalid.
+ * On error the list is left as it was.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `list` NULL or a live list that no
+ * other call uses meanwhile.
+ */
+noob_result noob_event_store_get_into(const struct noob_event_store *store,
+                                      uint32_t node,
+                                      uint32_t signal,
+                                      uint64_t epoch,
+                                      struct noob_event_list *list);
+
+/**
+ * Like `noob_event_store_get_latest`, but refills `list` instead of making a
+ * new one (no allocation at all once the list exists): its earlier views
+ * become invalid. On error the list is left as it was.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_into`.
+ */
+noob_result noob_event_store_get_latest_into(const struct noob_event_store *store,
+                                             uint32_t node,
+                                             uint32_t signal,
+                                             struct noob_event_list *list);
+
+/**
+ * Like `noob_event_store_get_batch`, but refills `list` instead of making a
+ * new one: its earlier views become invalid. On error neither the list nor
+ * `counts_out` is changed.
+ *
+ * Errors: as `noob_event_store_get_batch`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_batch`; `list` NULL or a live list that no
+ * other call uses meanwhile.
+ */
+noob_result noob_event_store_get_batch_into(const struct noob_event_store *store,
+                                            size_t count,
+                                            const uint32_t *nodes,
+                                            const uint32_t *signals,
+                                            const uint64_t *epochs,
+                                            size_t *counts_out,
+                                            struct noob_event_list *list);
+
+/**
  * Removes every event of `epoch` and writes how many there were to
  * `*removed_out` (which may be NULL). An epoch that does not exist removes 0:
  * not an error. Lists obtained before keep their events.
@@ -699,6 +756,17 @@ noob_result noob_event_store_len(const struct noob_event_store *store, size_t *l
  */
 noob_result noob_event_store_get_stats(const struct noob_event_store *store,
                                        struct noob_event_store_stats *stats_out);
+
+/**
+ * Makes an empty list to refill with the `*_into` gets (see
+ * `noob_event_list`). Free it with `noob_event_list_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list_out` must be NULL or writable.
+ */
+noob_result noob_event_list_new(struct noob_event_list **list_out);
 
 /**
  * Writes the list's views, an array of `*len_out` events valid until the list

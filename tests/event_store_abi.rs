@@ -433,3 +433,52 @@ fn many_threads_through_the_abi() {
     );
     store.free();
 }
+
+/// A refilled list drops its old events and reuses its memory; lists filled
+/// from two stores keep each store's names.
+#[test]
+fn refilled_lists() {
+    let store = Store::new(0);
+    let (n, s) = (store.intern("n"), store.intern("s"));
+    for epoch in 0..100u64 {
+        store.add(n, s, epoch, &epoch.to_le_bytes(), 0.0);
+    }
+    let mut list = null_mut();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { noob_event_list_new(&mut list) }, NOOB_OK);
+    let list = List(list);
+    for epoch in 0..100u64 {
+        // SAFETY: live store and list, used by this thread alone.
+        assert_eq!(
+            unsafe { noob_event_store_get_into(store.ptr(), n, s, epoch, list.0) },
+            NOOB_OK
+        );
+        let views = list.views();
+        assert_eq!(views.len(), 1);
+        assert_eq!(value(&views[0]), &epoch.to_le_bytes());
+    }
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { noob_event_store_get_latest_into(store.ptr(), n, s, list.0) },
+        NOOB_OK
+    );
+    assert_eq!(list.views()[0].epoch, 99);
+
+    let other = Store::new(0);
+    let (x, y) = (other.intern("xx"), other.intern("yy"));
+    other.add(x, y, 5, b"other", 0.0);
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { noob_event_store_get_latest_into(other.ptr(), x, y, list.0) },
+        NOOB_OK
+    );
+    store.free();
+    other.free();
+    let view = &list.views()[0];
+    assert_eq!(
+        text(view.node_name, view.node_name_len),
+        "xx",
+        "names outlive both stores"
+    );
+    assert_eq!(value(view), b"other");
+}

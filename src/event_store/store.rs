@@ -462,14 +462,30 @@ impl EventStore {
         epoch: u64,
         out: &mut Vec<Event>,
     ) -> Result<usize, StoreError> {
+        self.get_each(node, signal, epoch, |event| out.push(event))
+    }
+
+    /// Calls `each` with the events of (node, signal, epoch), oldest first
+    /// (under the key's shard lock: `each` must not call into the store);
+    /// returns how many.
+    pub fn get_each(
+        &self,
+        node: NameId,
+        signal: NameId,
+        epoch: u64,
+        mut each: impl FnMut(Event),
+    ) -> Result<usize, StoreError> {
         self.check_open()?;
         let key = pack_key(node, signal);
-        let before = out.len();
         let shard = self.cell(key).shard.read();
+        let mut count = 0;
         if let Some(events) = shard.key(key) {
-            out.extend(events.epoch(epoch).map(|p| to_event(key, epoch, p)));
+            for payload in events.epoch(epoch) {
+                each(to_event(key, epoch, payload));
+                count += 1;
+            }
         }
-        Ok(out.len() - before)
+        Ok(count)
     }
 
     /// The events of (node, signal, epoch), oldest first.

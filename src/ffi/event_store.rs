@@ -55,15 +55,21 @@ pub struct noob_event_store {
 /// thread clears or evicts the events' epoch, closes the store, or frees the
 /// store meanwhile.
 ///
-/// Thread safety: a list is immutable; it may be read from many threads at
-/// once. `noob_event_list_free` must be the last call on it.
+/// A list may also be made empty with `noob_event_list_new` and refilled by
+/// the `*_into` gets, which reuse its memory (a one-event refill allocates
+/// nothing). A refill replaces the list's events: views taken from it before
+/// become invalid.
+///
+/// Thread safety: a list may be read from many threads at once, but a refill
+/// (`*_into`) must not run while any other call uses the same list.
+/// `noob_event_list_free` must be the last call on it.
 #[allow(non_camel_case_types)]
 pub struct noob_event_list {
     /// One-event lists (a latest, most single gets) need no allocation but the list's own.
     events: SmallVec<[Event; 1]>,
     views: SmallVec<[noob_event_view; 1]>,
-    /// Keeps the name texts the views point to alive.
-    _interner: Arc<Interner>,
+    /// Keeps the name texts the views point to alive (None: never filled).
+    interner: Option<Arc<Interner>>,
     columns: OnceLock<Columns>,
 }
 
@@ -119,8 +125,9 @@ struct Columns {
 
 // SAFETY: the raw pointers in the views point into `events` (shared, immutable
 // `SharedBytes` values) and into the interner's names (immutable, kept alive by
-// `_interner`); nothing is mutated after construction, so sharing and sending
-// the list between threads is sound.
+// `interner`). A list is mutated only by a refill, which its contract makes
+// exclusive; otherwise it is read-only, so sharing and sending it between
+// threads is sound.
 unsafe impl Send for noob_event_list {}
 // SAFETY: as above.
 unsafe impl Sync for noob_event_list {}
@@ -172,43 +179,53 @@ impl From<StoreError> for Failure {
 }
 
 impl noob_event_list {
-    fn new(store: &EventStore, events: impl IntoIterator<Item = Event>) -> Box<Self> {
-        let interner = Arc::clone(store.interner());
-        let events: SmallVec<[Event; 1]> = events.into_iter().collect();
-        let mut list = Box::new(noob_event_list {
-            events,
+    fn empty() -> Box<Self> {
+        Box::new(noob_event_list {
+            events: SmallVec::new(),
             views: SmallVec::new(),
-            _interner: interner,
+            interner: None,
             columns: OnceLock::new(),
-        });
-        // Views are made once the events sit in the box: an inline event's
-        // value and names do not move with it (they are behind pointers), but
-        // making them here keeps that reasoning local.
-        let interner = &list._interner;
-        let views = list
-            .events
-            .iter()
-            .map(|event| {
-                let node = interner.name(event.node()).unwrap_or("");
-                let signal = interner.name(event.signal()).unwrap_or("");
-                let value = event.value();
-                noob_event_view {
-                    id: event.id(),
-                    epoch: event.epoch(),
-                    timestamp: event.timestamp(),
-                    node: event.node(),
-                    signal: event.signal(),
-                    node_name: node.as_ptr().cast(),
-                    node_name_len: node.len(),
-                    signal_name: signal.as_ptr().cast(),
-                    signal_name_len: signal.len(),
-                    value: value.as_ptr(),
-                    value_len: value.len(),
-                }
-            })
-            .collect();
-        list.views = views;
+        })
+    }
+
+    fn new(store: &EventStore, events: impl IntoIterator<Item = Event>) -> Box<Self> {
+        let mut list = Self::empty();
+        list.replace(store, events.into_iter().collect());
         list
+    }
+
+    /// Makes the list hold `events` (dropping what it held) and rebuilds its
+    /// views, reusing its buffers.
+    fn replace(&mut self, store: &EventStore, events: SmallVec<[Event; 1]>) {
+        if !self
+            .interner
+            .as_ref()
+            .is_some_and(|held| Arc::ptr_eq(held, store.interner()))
+        {
+            self.interner = Some(Arc::clone(store.interner()));
+        }
+        self.events = events;
+        self.columns = OnceLock::new();
+        self.views.clear();
+        let interner = self.interner.as_deref().expect("set above");
+        self.views.extend(self.events.iter().map(|event| {
+            let node = interner.name(event.node()).unwrap_or("");
+            let signal = interner.name(event.signal()).unwrap_or("");
+            let value = event.value();
+            noob_event_view {
+                id: event.id(),
+                epoch: event.epoch(),
+                timestamp: event.timestamp(),
+                node: event.node(),
+                signal: event.signal(),
+                node_name: node.as_ptr().cast(),
+                node_name_len: node.len(),
+                signal_name: signal.as_ptr().cast(),
+                signal_name_len: signal.len(),
+                value: value.as_ptr(),
+                value_len: value.len(),
+            }
+        }));
     }
 
     fn columns(&self) -> &Columns {
@@ -250,6 +267,24 @@ unsafe fn give_list(
     let list = Box::into_raw(noob_event_list::new(store, events));
     // SAFETY: forwarded.
     unsafe { out.write(list) };
+}
+
+/// Borrows a list for a refill, refusing NULL.
+///
+/// # Safety
+/// A non-NULL `list` must be a live list that no other call uses meanwhile.
+unsafe fn list_mut<'a>(list: *mut noob_event_list) -> Result<&'a mut noob_event_list, Failure> {
+    // SAFETY: the caller's promise; NULL gives None.
+    unsafe { list.as_mut() }
+        .ok_or_else(|| Failure::new(noob_result::NOOB_ERR_NULL_POINTER, "`list` is NULL"))
+}
+
+fn check_store_open(store: &EventStore) -> Result<(), Failure> {
+    if store.is_closed() {
+        Err(StoreError::Closed.into())
+    } else {
+        Ok(())
+    }
 }
 
 // ---- store lifetime --------------------------------------------------------
@@ -824,6 +859,109 @@ pub unsafe extern "C" fn noob_event_store_epochs(
     })
 }
 
+/// Like `noob_event_store_get`, but refills `list` (from `noob_event_list_new`
+/// or any get) instead of making a new one: its earlier views become invalid.
+/// On error the list is left as it was.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+///
+/// # Safety
+/// `store` must be NULL or a live store; `list` NULL or a live list that no
+/// other call uses meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn noob_event_store_get_into(
+    store: *const noob_event_store,
+    node: u32,
+    signal: u32,
+    epoch: u64,
+    list: *mut noob_event_list,
+) -> noob_result {
+    guard("noob_event_store_get_into", || {
+        // SAFETY: the caller's promises, forwarded.
+        let store = unsafe { handle(store, "store") }?;
+        // SAFETY: as above.
+        let list = unsafe { list_mut(list) }?;
+        check_store_open(&store.store)?;
+        let mut events = SmallVec::new();
+        store
+            .store
+            .get_each(node, signal, epoch, |event| events.push(event))?;
+        list.replace(&store.store, events);
+        Ok(())
+    })
+}
+
+/// Like `noob_event_store_get_latest`, but refills `list` instead of making a
+/// new one (no allocation at all once the list exists): its earlier views
+/// become invalid. On error the list is left as it was.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+///
+/// # Safety
+/// As for `noob_event_store_get_into`.
+#[no_mangle]
+pub unsafe extern "C" fn noob_event_store_get_latest_into(
+    store: *const noob_event_store,
+    node: u32,
+    signal: u32,
+    list: *mut noob_event_list,
+) -> noob_result {
+    guard("noob_event_store_get_latest_into", || {
+        // SAFETY: the caller's promises, forwarded.
+        let store = unsafe { handle(store, "store") }?;
+        // SAFETY: as above.
+        let list = unsafe { list_mut(list) }?;
+        let event = store.store.latest(node, signal)?;
+        list.replace(&store.store, event.into_iter().collect());
+        Ok(())
+    })
+}
+
+/// Like `noob_event_store_get_batch`, but refills `list` instead of making a
+/// new one: its earlier views become invalid. On error neither the list nor
+/// `counts_out` is changed.
+///
+/// Errors: as `noob_event_store_get_batch`.
+///
+/// # Safety
+/// As for `noob_event_store_get_batch`; `list` NULL or a live list that no
+/// other call uses meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn noob_event_store_get_batch_into(
+    store: *const noob_event_store,
+    count: usize,
+    nodes: *const u32,
+    signals: *const u32,
+    epochs: *const u64,
+    counts_out: *mut usize,
+    list: *mut noob_event_list,
+) -> noob_result {
+    guard("noob_event_store_get_batch_into", || {
+        // SAFETY: the caller's promises, forwarded.
+        let store = unsafe { handle(store, "store") }?;
+        // SAFETY: as above.
+        let list = unsafe { list_mut(list) }?;
+        // SAFETY: as above.
+        let (nodes, signals, epochs, counts_out) = unsafe {
+            (
+                array(nodes, count, "nodes")?,
+                array(signals, count, "signals")?,
+                array(epochs, count, "epochs")?,
+                array_mut(counts_out, count, "counts_out")?,
+            )
+        };
+        let keys: Vec<(NameId, NameId, u64)> = (0..count)
+            .map(|i| (nodes[i], signals[i], epochs[i]))
+            .collect();
+        let mut events = Vec::with_capacity(count);
+        let mut counts = vec![0; count];
+        store.store.get_many_into(&keys, &mut events, &mut counts)?;
+        counts_out.copy_from_slice(&counts);
+        list.replace(&store.store, SmallVec::from_vec(events));
+        Ok(())
+    })
+}
+
 // ---- removing and size -----------------------------------------------------
 
 /// Removes every event of `epoch` and writes how many there were to
@@ -915,6 +1053,23 @@ pub unsafe extern "C" fn noob_event_store_get_stats(
 }
 
 // ---- lists -----------------------------------------------------------------
+
+/// Makes an empty list to refill with the `*_into` gets (see
+/// `noob_event_list`). Free it with `noob_event_list_free`.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`.
+///
+/// # Safety
+/// `list_out` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn noob_event_list_new(list_out: *mut *mut noob_event_list) -> noob_result {
+    guard("noob_event_list_new", || {
+        let out = out_ptr(list_out, "list_out")?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe { out.write(Box::into_raw(noob_event_list::empty())) };
+        Ok(())
+    })
+}
 
 /// Writes the list's views, an array of `*len_out` events valid until the list
 /// is freed, to `*views_out` (NULL when the list is empty).

@@ -31,6 +31,10 @@ pub const CHECKS: super::Checks = &[
     ("noob_event_list_get", list_get),
     ("noob_event_list_columns", list_columns),
     ("noob_event_list_free", list_free),
+    ("noob_event_list_new", list_new),
+    ("noob_event_store_get_into", get_into),
+    ("noob_event_store_get_latest_into", get_latest_into),
+    ("noob_event_store_get_batch_into", get_batch_into),
 ];
 
 const BAD_UTF8: &[u8] = b"no\xffde";
@@ -1118,4 +1122,170 @@ fn list_columns() {
 fn list_free() {
     // SAFETY: NULL is a no-op.
     unsafe { noob_event_list_free(null_mut()) };
+}
+
+fn new_list() -> *mut noob_event_list {
+    let mut list = null_mut();
+    // SAFETY: valid out pointer.
+    assert_eq!(unsafe { noob_event_list_new(&mut list) }, NOOB_OK);
+    list
+}
+
+/// The ids a list holds.
+fn list_ids(list: *const noob_event_list) -> Vec<u64> {
+    let (mut views, mut len) = (null(), 0);
+    // SAFETY: live list, valid out pointers; views valid while it lives.
+    unsafe {
+        assert_eq!(noob_event_list_views(list, &mut views, &mut len), NOOB_OK);
+        (0..len).map(|i| (*views.add(i)).id).collect()
+    }
+}
+
+fn list_new() {
+    // SAFETY: NULL is refused; the list made is freed.
+    unsafe {
+        assert_fails(
+            noob_event_list_new(null_mut()),
+            NOOB_ERR_NULL_POINTER,
+            "noob_event_list_new",
+        );
+        let list = new_list();
+        assert_eq!(list_len(list), 0);
+        let mut columns = std::mem::zeroed::<noob_event_columns>();
+        assert_eq!(noob_event_list_columns(list, &mut columns), NOOB_OK);
+        assert_eq!(columns.len, 0);
+        noob_event_list_free(list);
+    }
+}
+
+fn get_into() {
+    // SAFETY: as above.
+    unsafe {
+        let name = "noob_event_store_get_into";
+        let list = new_list();
+        assert_fails(
+            noob_event_store_get_into(null(), 0, 0, 1, list),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        let (store, n, s) = store_with_event();
+        assert_fails(
+            noob_event_store_get_into(store, n, s, 1, null_mut()),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        assert_eq!(noob_event_store_get_into(store, n, s, 1, list), NOOB_OK);
+        let held = list_ids(list);
+        assert_eq!(held.len(), 1);
+        assert_eq!(noob_event_store_get_into(store, 999, s, 1, list), NOOB_OK);
+        assert_eq!(list_len(list), 0, "unknown ids refill with nothing");
+        assert_eq!(noob_event_store_get_into(store, n, s, 1, list), NOOB_OK);
+        noob_event_store_close(store);
+        assert_fails(
+            noob_event_store_get_into(store, n, s, 1, list),
+            NOOB_ERR_STORE_CLOSED,
+            name,
+        );
+        assert_eq!(
+            list_ids(list),
+            held,
+            "a refused refill leaves the list as it was"
+        );
+        noob_event_store_free(store);
+        noob_event_list_free(list);
+    }
+}
+
+fn get_latest_into() {
+    // SAFETY: as above.
+    unsafe {
+        let name = "noob_event_store_get_latest_into";
+        let list = new_list();
+        assert_fails(
+            noob_event_store_get_latest_into(null(), 0, 0, list),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        let (store, n, s) = store_with_event();
+        assert_fails(
+            noob_event_store_get_latest_into(store, n, s, null_mut()),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        assert_eq!(noob_event_store_get_latest_into(store, n, s, list), NOOB_OK);
+        let held = list_ids(list);
+        assert_eq!(held.len(), 1);
+        noob_event_store_close(store);
+        assert_fails(
+            noob_event_store_get_latest_into(store, n, s, list),
+            NOOB_ERR_STORE_CLOSED,
+            name,
+        );
+        assert_eq!(
+            list_ids(list),
+            held,
+            "a refused refill leaves the list as it was"
+        );
+        noob_event_store_free(store);
+        noob_event_list_free(list);
+    }
+}
+
+fn get_batch_into() {
+    // SAFETY: as above.
+    unsafe {
+        let name = "noob_event_store_get_batch_into";
+        let list = new_list();
+        let mut counts = [9usize; 2];
+        assert_fails(
+            noob_event_store_get_batch_into(null(), 0, null(), null(), null(), null_mut(), list),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        let (store, n, s) = store_with_event();
+        let (nodes, signals, epochs) = ([n, n], [s, s], [1u64, 2]);
+        let call = |nodes: *const u32, counts: *mut usize, list: *mut noob_event_list| {
+            noob_event_store_get_batch_into(
+                store,
+                2,
+                nodes,
+                signals.as_ptr(),
+                epochs.as_ptr(),
+                counts,
+                list,
+            )
+        };
+        assert_fails(
+            call(nodes.as_ptr(), counts.as_mut_ptr(), null_mut()),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        assert_fails(
+            call(null(), counts.as_mut_ptr(), list),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        assert_fails(
+            call(nodes.as_ptr(), null_mut(), list),
+            NOOB_ERR_NULL_POINTER,
+            name,
+        );
+        assert_eq!(counts, [9, 9]);
+        assert_eq!(
+            list_len(list),
+            0,
+            "refused refills leave the list as it was"
+        );
+        assert_eq!(call(nodes.as_ptr(), counts.as_mut_ptr(), list), NOOB_OK);
+        assert_eq!((counts, list_len(list)), ([1, 0], 1));
+        noob_event_store_close(store);
+        assert_fails(
+            call(nodes.as_ptr(), counts.as_mut_ptr(), list),
+            NOOB_ERR_STORE_CLOSED,
+            name,
+        );
+        assert_eq!((counts, list_len(list)), ([1, 0], 1));
+        noob_event_store_free(store);
+        noob_event_list_free(list);
+    }
 }
