@@ -175,8 +175,8 @@ impl ShardCell {
 
 pub struct EventStore {
     ids: IdSource,
+    /// A power of two of them.
     shards: Box<[ShardCell]>,
-    shard_shift: u32,
     interner: Arc<Interner>,
     retention: Retention,
     closed: AtomicBool,
@@ -229,7 +229,6 @@ impl EventStore {
         EventStore {
             ids,
             shards: (0..count).map(|_| ShardCell::new()).collect(),
-            shard_shift: 64 - count.trailing_zeros(),
             interner: Arc::new(Interner::new()),
             retention,
             closed: AtomicBool::new(false),
@@ -243,12 +242,12 @@ impl EventStore {
     }
 
     /// A key's shard depends on its node only: all signals of a node share a
-    /// shard, so threads running different nodes mostly take different locks.
+    /// shard. Node ids are dense (interning order), so `id % shards` spreads
+    /// them evenly, and any `shards` consecutive ids get distinct shards:
+    /// threads running different nodes mostly take different locks.
     #[inline]
     fn shard_index(&self, key: u64) -> usize {
-        let node = key >> 32;
-        // Fibonacci hashing: the top bits of the product mix every bit of the id.
-        (node.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shard_shift) as usize
+        ((key >> 32) as usize) & (self.shards.len() - 1)
     }
 
     #[inline]
