@@ -12,6 +12,12 @@
 //!
 //! Choose the bound above what all epochs still in flight hold together: the
 //! store cannot know which epochs a pipeline still reads.
+//!
+//! With adds on several threads, one thread evicts at a time and keeps going
+//! until the store is within bounds, counting what others add meanwhile; an
+//! add that finds an eviction under way returns at once. So the bound can be
+//! exceeded, briefly, by the events added while the last eviction finished;
+//! the next add evicts them. With one thread the bound is exact.
 
 /// Limits on what a store retains; `None` is no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

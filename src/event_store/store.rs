@@ -19,7 +19,7 @@ use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
 use super::shard::{Payload, Shard, Slot};
 use super::shared_bytes::SharedBytes;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -188,6 +188,8 @@ pub struct EventStore {
     highest_evicted: AtomicU64,
     /// Events removed by clears, evictions and close, all together.
     removed: AtomicU64,
+    /// Held by the thread evicting for the retention bound.
+    evicting: Mutex<()>,
 }
 
 impl fmt::Debug for EventStore {
@@ -238,6 +240,7 @@ impl EventStore {
             evicted_epochs: AtomicU64::new(0),
             highest_evicted: AtomicU64::new(0),
             removed: AtomicU64::new(0),
+            evicting: Mutex::new(()),
         }
     }
 
@@ -427,6 +430,12 @@ impl EventStore {
         if !(events_maybe_over || bytes_maybe_over) {
             return;
         }
+        // One evictor at a time: a thread that finds another one evicting
+        // leaves the work to it (its loop re-checks the bound, including the
+        // events added meanwhile) instead of racing it for the same epoch.
+        let Some(_evicting) = self.evicting.try_lock() else {
+            return;
+        };
         while self.retention.exceeded(self.len(), self.bytes()) {
             // Oldest and newest epoch over all shards.
             let (mut oldest, mut newest) = (u64::MAX, 0);
