@@ -476,3 +476,51 @@ fn concurrent_close_leaves_nothing_behind() {
         }
     }
 }
+
+/// Threads adding to a bounded store at once: nothing is lost (every event is
+/// retained or counted as evicted), ids stay unique, and once the adds stop
+/// the bound holds again after one more add.
+#[test]
+fn concurrent_adds_to_a_bounded_store() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 20_000;
+    let store = Arc::new(EventStore::with_id_prefix(Retention::events(1_000), 3));
+    let names: Vec<NameId> = (0..16)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (store, names) = (Arc::clone(&store), names.clone());
+            std::thread::spawn(move || {
+                (0..PER_THREAD)
+                    .map(|i| {
+                        let node = names[((i + t * 4) % 16) as usize];
+                        store.add(node, node, i / 10, b"v", 0.0).unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for thread in threads {
+        for id in thread.join().unwrap() {
+            assert!(ids.insert(id));
+        }
+    }
+    let stats = store.stats();
+    let total = THREADS * PER_THREAD;
+    assert_eq!(stats.added, total);
+    assert_eq!(stats.events as u64 + stats.evicted_events, total);
+    assert!(stats.evicted_epochs > 0);
+    store
+        .add(names[0], names[0], PER_THREAD, b"last", 0.0)
+        .unwrap();
+    assert!(store.len() <= 1_000, "{} events retained", store.len());
+    let epochs = store.epochs().unwrap();
+    assert_eq!(epochs.last(), Some(&PER_THREAD));
+    assert!(epochs.windows(2).all(|w| w[0] < w[1]));
+    assert!(
+        store.stats().highest_evicted_epoch < Some(PER_THREAD),
+        "the newest epoch is never evicted"
+    );
+}
