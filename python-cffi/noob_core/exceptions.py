@@ -25,6 +25,11 @@ __all__ = [
     "WrongPoolError",
     "NotOutstandingError",
     "PoolClosedError",
+    "EventStoreError",
+    "StoreClosedError",
+    "UnknownNameError",
+    "IdsExhaustedError",
+    "NoRandomnessError",
     "SerializerError",
     "DecodeError",
     "BuilderStateError",
@@ -94,6 +99,26 @@ class PoolClosedError(BufferPoolError, ValueError):
     """The pool is closed."""
 
 
+class EventStoreError(NoobCoreError):
+    """Misuse of a FastEventStore."""
+
+
+class StoreClosedError(EventStoreError, ValueError):
+    """The event store is closed."""
+
+
+class UnknownNameError(EventStoreError, LookupError):
+    """A node or signal name (or id) that the store never interned."""
+
+
+class IdsExhaustedError(EventStoreError, RuntimeError):
+    """The event store has handed out all its event ids."""
+
+
+class NoRandomnessError(EventStoreError, OSError):
+    """The operating system's random source failed."""
+
+
 class SerializerError(NoobCoreError):
     """A value could not be serialized or deserialized."""
 
@@ -137,6 +162,10 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_LIMIT_EXCEEDED: LimitExceededError,
     lib.NOOB_ERR_WRONG_POOL: WrongPoolError,
     lib.NOOB_ERR_NOT_OUTSTANDING: NotOutstandingError,
+    lib.NOOB_ERR_STORE_CLOSED: StoreClosedError,
+    lib.NOOB_ERR_UNKNOWN_NAME: UnknownNameError,
+    lib.NOOB_ERR_IDS_EXHAUSTED: IdsExhaustedError,
+    lib.NOOB_ERR_NO_RANDOMNESS: NoRandomnessError,
     lib.NOOB_ERR_DECODE: DecodeError,
     lib.NOOB_ERR_BUILDER_STATE: BuilderStateError,
     lib.NOOB_ERR_WRONG_TYPE: WrongTypeError,

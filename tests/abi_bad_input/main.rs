@@ -7,6 +7,7 @@
 
 mod buffer_pool;
 mod common;
+mod event_store;
 mod serializer;
 
 use std::collections::BTreeSet;
@@ -15,7 +16,13 @@ use std::collections::BTreeSet;
 pub type Checks = &'static [(&'static str, fn())];
 
 fn all_checks() -> Vec<(&'static str, fn())> {
-    [common::CHECKS, buffer_pool::CHECKS, serializer::CHECKS].concat()
+    [
+        common::CHECKS,
+        buffer_pool::CHECKS,
+        event_store::CHECKS,
+        serializer::CHECKS,
+    ]
+    .concat()
 }
 
 fn header_functions() -> BTreeSet<String> {
