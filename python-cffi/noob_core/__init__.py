@@ -14,6 +14,7 @@ if _lib.noob_version_number() != _lib.NOOB_VERSION_NUMBER:
 
 from . import exceptions  # noqa: E402
 from .buffer_pool import BufferPool, BufferPoolStats, PooledBuffer  # noqa: E402
+from .event_store import EventStoreStats, FastEvent, FastEventStore  # noqa: E402
 from .exceptions import NoobCoreError  # noqa: E402
 from .serializer import FastSerializer  # noqa: E402
 
@@ -22,6 +23,9 @@ __all__ = [
     "BufferPool",
     "BufferPoolStats",
     "PooledBuffer",
+    "FastEventStore",
+    "FastEvent",
+    "EventStoreStats",
     "NoobCoreError",
     "FastSerializer",
     "exceptions",
