@@ -20,10 +20,10 @@ import threading
 import time
 from array import array
 from collections.abc import Iterable, Iterator
-from functools import partial
 from itertools import repeat
 from typing import NamedTuple, Union
 
+from . import _events
 from ._native import ffi, lib
 from .buffer_pool import PooledBuffer
 from .exceptions import UnknownNameError, check, error_for
@@ -46,8 +46,6 @@ _get_into = lib.noob_event_store_get_into
 _latest_into = lib.noob_event_store_get_latest_into
 _batch_into = lib.noob_event_store_get_batch_into
 _views = lib.noob_event_list_views
-_columns = lib.noob_event_list_columns
-_buffer = ffi.buffer
 _from_buffer = ffi.from_buffer
 _unpack = ffi.unpack
 _time = time.time
@@ -64,9 +62,10 @@ class FastEvent(NamedTuple):
     value: bytes
 
 
-# tuple.__new__ bound to FastEvent: builds one from a 6-tuple at C speed
-# (FastEvent(...) and FastEvent._make go through Python-level functions).
-_make = partial(tuple.__new__, FastEvent)
+# Gets build FastEvents in C, straight from the library's event views (_events.c).
+_events.setup(FastEvent)
+_to_events = _events.events
+_grouped = _events.grouped
 
 
 class EventStoreStats(NamedTuple):
@@ -105,7 +104,15 @@ class _ThreadState(threading.local):
         self.views = ffi.new("const noob_event_view **")
         self.len = ffi.new("size_t *")
         self.id = ffi.new("uint64_t *")
-        self.columns = ffi.new("noob_event_columns *")
+        # What a get needs, in one attribute: the list to refill, the outputs of
+        # noob_event_list_views and their addresses (read by _events).
+        self.get = (
+            self.list,
+            self.views,
+            self.len,
+            int(ffi.cast("uintptr_t", self.views)),
+            int(ffi.cast("uintptr_t", self.len)),
+        )
 
 
 _tls = _ThreadState()
@@ -293,25 +300,16 @@ class FastEventStore:
             node = self._lookup(node_id)
         if sig is None:
             sig = self._lookup(signal)
-        st = _tls
-        lst = st.list
+        lst, views, size, views_addr, size_addr = _tls.get
         if epoch == -1:
             code = _latest_into(self._handle, node, sig, lst)
         else:
             code = _get_into(self._handle, node, sig, epoch, lst)
         if code:
             raise error_for(code)
-        _views(lst, st.views, st.len)
-        n = st.len[0]
-        if n == 0:
-            return []
-        names = self._names
-        node_text = names[node]
-        signal_text = names[sig]
-        return [
-            _make((v.id, node_text, signal_text, v.epoch, v.timestamp, _buffer(v.value, v.value_len)[:]))
-            for v in st.views[0][0:n]
-        ]
+        _views(lst, views, size)
+        # Unknown names found nothing, so the names are known whenever there are events.
+        return _to_events(views_addr, size_addr, None, None, self._names)
 
     def get_latest(self, node_id: Name, signal: Name) -> FastEvent | None:
         """The latest event of (node_id, signal): the last one added in the
@@ -344,8 +342,7 @@ class FastEventStore:
             return [self.get_events(*key) for key in keys]
         count = len(keys)
         counts = ffi.new("size_t[]", count)
-        st = _tls
-        lst = st.list
+        lst, views, size, views_addr, size_addr = _tls.get
         check(
             _batch_into(
                 self._handle,
@@ -357,53 +354,18 @@ class FastEventStore:
                 lst,
             )
         )
-        events = self._convert(lst)
-        out = []
-        append = out.append
-        pos = 0
-        for n in _unpack(counts, count):
-            end = pos + n
-            append(events[pos:end])
-            pos = end
-        return out
-
-    def _convert(self, lst) -> list[FastEvent]:
-        """Every event of a native list, as FastEvents (column by column)."""
-        cols = _tls.columns
-        check(_columns(lst, cols))
-        n = cols.len
-        if n == 0:
-            return []
-        offsets = _unpack(cols.value_offsets, n + 1)
-        blob = _buffer(cols.values, offsets[n])[:] if offsets[n] else b""
-        values = [blob[a:b] for a, b in zip(offsets, offsets[1:])]
-        names = self._names
-        node_ids = _unpack(cols.nodes, n)
-        signal_ids = _unpack(cols.signals, n)
-        for ident in set(node_ids).union(signal_ids):
-            if ident not in names:
-                self._name(ident)
-        return list(
-            map(
-                _make,
-                zip(
-                    _unpack(cols.ids, n),
-                    map(names.__getitem__, node_ids),
-                    map(names.__getitem__, signal_ids),
-                    _unpack(cols.epochs, n),
-                    _unpack(cols.timestamps, n),
-                    values,
-                ),
-            )
-        )
+        _views(lst, views, size)
+        return _grouped(views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names)
 
     def epoch_events(self, epoch: int) -> list[FastEvent]:
         """Every event of ``epoch``, in the order they were added (``[]`` if none)."""
         out = ffi.new("noob_event_list **")
         check(lib.noob_event_store_get_epoch(self._handle, epoch, out))
         lst = ffi.gc(out[0], lib.noob_event_list_free)
+        _, views, size, views_addr, size_addr = _tls.get
         try:
-            return self._convert(lst)
+            _views(lst, views, size)
+            return _to_events(views_addr, size_addr, None, None, self._names)
         finally:
             ffi.release(lst)
 
