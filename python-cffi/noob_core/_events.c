@@ -83,6 +83,9 @@ static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *
         Py_DECREF(ev);
         return NULL;
     }
+    /* Its items (int, str, float, bytes) cannot form a cycle: keep the collector from
+     * walking it (CPython does the same for plain tuples, but not for subclasses). */
+    if (PyObject_GC_IsTracked(ev)) PyObject_GC_UnTrack(ev);
     return ev;
 }
 
