@@ -1,5 +1,7 @@
 /* noob_core demo, C side: a camera-like producer fills pooled frame buffers
- * and hands them on without allocating per frame. */
+ * and hands them on without allocating per frame, serializes a frame record, and
+ * keeps the newest frames' events in a bounded event store. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,5 +91,37 @@ int main(void) {
     noob_buffer_pool_free(wire_pool);
 
     noob_buffer_pool_free(pool);
-    return twice == NOOB_ERR_NOT_OUTSTANDING && corrupt == NOOB_ERR_DECODE ? 0 : 1;
+
+    /* Event store: a bounded store (100 events) keeps the newest epochs. */
+    noob_event_store *store = NULL;
+    TRY(noob_event_store_new(100, 0, &store));
+    uint32_t camera = 0, frame_signal = 0;
+    TRY(noob_event_store_intern(store, "camera", 6, &camera));
+    TRY(noob_event_store_intern(store, "frame", 5, &frame_signal));
+    for (uint64_t epoch = 0; epoch < 50; epoch++) {
+        for (int i = 0; i < 10; i++) {
+            uint8_t value[8] = {(uint8_t)epoch, (uint8_t)i};
+            TRY(noob_event_store_add(store, camera, frame_signal, epoch, value, sizeof value, (double)epoch, NULL));
+        }
+    }
+    noob_event_store_stats store_stats;
+    TRY(noob_event_store_get_stats(store, &store_stats));
+    noob_event_list *latest = NULL;
+    noob_event_view view;
+    TRY(noob_event_store_get_latest(store, camera, frame_signal, &latest));
+    TRY(noob_event_list_get(latest, 0, &view));
+    printf("event store (cache_size 100): 500 events added over 50 epochs, %zu kept in %zu epochs, "
+           "%llu epochs evicted (oldest first, up to epoch %llu); latest camera/frame event: epoch %llu\n",
+           store_stats.events, store_stats.epochs, (unsigned long long)store_stats.evicted_epochs,
+           (unsigned long long)store_stats.highest_evicted_epoch, (unsigned long long)view.epoch);
+    noob_event_list_free(latest);
+    noob_event_list *evicted = NULL;
+    const noob_event_view *views = NULL;
+    size_t found = 0;
+    TRY(noob_event_store_get(store, camera, frame_signal, 0, &evicted));
+    TRY(noob_event_list_views(evicted, &views, &found));
+    printf("asking for evicted epoch 0: %zu events (not found, not an error)\n", found);
+    noob_event_list_free(evicted);
+    noob_event_store_free(store);
+    return twice == NOOB_ERR_NOT_OUTSTANDING && corrupt == NOOB_ERR_DECODE && found == 0 ? 0 : 1;
 }

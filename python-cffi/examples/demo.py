@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import noob_core
-from noob_core import BufferPool, FastSerializer
+from noob_core import BufferPool, FastEventStore, FastSerializer
 from noob_core.exceptions import NoobCoreError
 
 FRAME_BYTES = 640 * 480
@@ -71,7 +71,25 @@ def serializer_demo() -> None:
         print(f"decoding a truncated blob: {type(error).__name__}: {error}")
 
 
+def event_store_demo() -> None:
+    # A bounded store: beyond 200 events, whole oldest epochs are evicted.
+    with FastEventStore(cache_size=200) as store:
+        for epoch in range(100):
+            store.add_events([(f"camera{c}", "frame", epoch, bytes([c, epoch]) * 32, None) for c in range(4)])
+        s = store.stats()
+        latest = store.get_latest("camera0", "frame")
+        assert latest is not None
+        print(
+            f"event store (cache_size 200): {s.added} events over 100 epochs, {s.events} kept in "
+            f"{s.epochs} epochs, {s.evicted_epochs} oldest evicted; latest camera0 frame: "
+            f"epoch {latest.epoch}, {len(latest.value)} bytes"
+        )
+        batch = store.batch_get_events([("camera1", "frame", 99), ("camera2", "frame", 0)])
+        print(f"batch get of epoch 99 and evicted epoch 0: {[len(found) for found in batch]} events")
+
+
 if __name__ == "__main__":
     print(f"noob_core {noob_core.__version__} (Python)")
     buffer_pool_demo()
     serializer_demo()
+    event_store_demo()
