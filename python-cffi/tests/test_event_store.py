@@ -81,6 +81,15 @@ def test_wrong_value_type(store):
         store.add_event("n", "s", 0, "text", 0.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         store.add_event(1, "s", 0, b"", 0.0)  # type: ignore[arg-type]
+    # None is Python's NULL: refused with a TypeError wherever a name or value goes.
+    with pytest.raises(TypeError):
+        store.add_event(None, "s", 0, b"", 0.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.add_event("n", "s", 0, None, 0.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.get_events("n", None, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.add_events([("n", "s", 0, None, 0.0)])  # type: ignore[list-item]
     assert len(store) == 0
 
 
