@@ -160,6 +160,99 @@ def memory_rows(kinds: list[str], n: int, ours_folder: str | None, res: Results)
         res.add("memory", kind, json.loads(out.strip().splitlines()[-1])["bytes_per_event"])
 
 
+# ------------------------------------------------------------------ GIL
+
+
+def gil_rows(nc, n: int) -> None:
+    """Does a long library call let other Python threads run? A ticker thread
+    loops on time.perf_counter(); we record its longest gap while the main thread
+    is inside one call. A call holding the GIL stalls the ticker for its whole
+    length; one that releases it stalls it for scheduling slices only. This does
+    not depend on how many cores are free, unlike a speed-up."""
+    evs = list(w.events(n))
+    store = nc.FastEventStore(cache_size=0)
+    store.add_events(evs[:1000])  # names interned, store warm
+    keys = w.lookup_keys(n, n, mode="cold")
+    evs_by_epoch = evs  # one call adding n events
+    numbers = [((i * 2654435761) % 1_000_003) for i in range(n * 3)]
+    es = sys.modules[type(store).__module__]
+    ids = store._ids
+    n_ids = array_of("I", [ids[k[0]] for k in keys])
+    s_ids = array_of("I", [ids[k[1]] for k in keys])
+    e_ids = array_of("Q", [k[2] for k in keys])
+    ffi, lib = es.ffi, es.lib
+    counts = ffi.new("size_t[]", len(keys))
+    out = ffi.new("noob_event_list **")
+
+    def native_batch_get():  # one cffi call: n cold gets inside the library
+        code = lib.noob_event_store_get_batch(
+            store._handle, len(keys), ffi.from_buffer("uint32_t[]", n_ids), ffi.from_buffer("uint32_t[]", s_ids),
+            ffi.from_buffer("uint64_t[]", e_ids), counts, out,
+        )
+        assert code == 0
+        lib.noob_event_list_free(out[0])
+
+    add_nodes = array_of("I", [store.intern(e[0]) for e in evs_by_epoch])
+    add_signals = array_of("I", [store.intern(e[1]) for e in evs_by_epoch])
+    add_epochs = array_of("Q", [e[2] for e in evs_by_epoch])
+    add_stamps = array_of("d", [e[4] for e in evs_by_epoch])
+    add_values = b"".join(e[3] for e in evs_by_epoch)
+    add_lens = ffi.new("size_t[]", [len(e[3]) for e in evs_by_epoch])
+
+    def native_add():  # one cffi call adding n events
+        code = lib.noob_event_store_add_batch(
+            store._handle, n, ffi.from_buffer("uint32_t[]", add_nodes), ffi.from_buffer("uint32_t[]", add_signals),
+            ffi.from_buffer("uint64_t[]", add_epochs), ffi.from_buffer("double[]", add_stamps), add_values,
+            len(add_values), add_lens, ffi.NULL,
+        )
+        assert code == 0
+
+    rows = [
+        (f"noob_event_store_get_batch, {n:,} cold keys, one cffi call", native_batch_get),
+        (f"noob_event_store_add_batch of {n:,} events, one cffi call", native_add),
+        (f"list.sort() of {len(numbers):,} ints (C code holding the GIL, for contrast)", lambda: sorted(numbers)),
+    ]
+    print("\nGIL: longest stall of a Python ticker thread while the main thread is in one call\n")
+    print("| call | call time | ticker's longest gap | ticks during the call |")
+    print("|---|---|---|---|")
+    for label, fn in rows:
+        state = {"on": False, "stop": False}
+        gaps = []
+
+        def ticker():
+            last = time.perf_counter()
+            longest, ticks = 0.0, 0
+            while not state["stop"]:
+                now = time.perf_counter()
+                if state["on"]:
+                    longest = max(longest, now - last)
+                    ticks += 1
+                last = now
+            gaps.append((longest, ticks))
+
+        gc.collect()
+        gc.disable()  # a collection would stall the ticker whatever the call does
+        t = threading.Thread(target=ticker)
+        t.start()
+        time.sleep(0.05)
+        state["on"] = True
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        state["on"] = False
+        state["stop"] = True
+        t.join()
+        gc.enable()
+        longest, ticks = gaps[0]
+        print(f"| {label} | {fmt_time(t1 - t0)} | {fmt_time(longest)} | {ticks:,} |")
+
+
+def array_of(code, items):
+    from array import array
+
+    return array(code, items)
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -169,6 +262,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--ours", default=None, help="folder holding our built noob_core package")
     ap.add_argument("--no-noob", action="store_true")
+    ap.add_argument("--gil", action="store_true", help="only the GIL rows (quick)")
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     n, repeats = args.n, args.repeats
@@ -177,6 +271,9 @@ def main() -> None:
         return
 
     nc = load_ours(args.ours)
+    if args.gil:
+        gil_rows(nc, n)
+        return
     FastEventStore = nc.FastEventStore
     noob = None
     if not args.no_noob:
@@ -335,6 +432,7 @@ def main() -> None:
     gc.collect()
     memory_rows(impls, n, args.ours, res)
     report(res, impls, n, repeats)
+    gil_rows(nc, n)
 
 
 def fmt_time(s: float | None) -> str:

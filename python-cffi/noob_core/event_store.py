@@ -54,6 +54,8 @@ _views = lib.noob_event_list_views
 _from_buffer = ffi.from_buffer
 _unpack = ffi.unpack
 _time = time.time
+# array typecode of size_t (unsigned long on LP64 Linux).
+_SIZE_T = next(t for t in "LQI" if array(t).itemsize == ffi.sizeof("size_t"))
 
 
 class FastEvent(NamedTuple):
@@ -191,6 +193,13 @@ class FastEventStore:
         check(lib.noob_event_store_intern(self._handle, raw, len(raw), out))
         return self._remember(name, raw, out[0])
 
+    def _ids_of(self, names: Iterable[Name]) -> array:
+        """Interned ids of many names, interning new ones."""
+        found = list(map(self._ids.get, names))
+        if None in found:
+            found = [self.intern(n) if i is None else i for n, i in zip(names, found)]
+        return array("I", found)
+
     def _lookup(self, name: Name) -> int:
         """The id of ``name``, or ``_MISSING`` if it was never interned."""
         ident = self._ids.get(name)
@@ -256,24 +265,24 @@ class FastEventStore:
             nodes, signals, epochs, values, stamps = zip(*events)
         except ValueError:
             raise ValueError("each event must be (node_id, signal, epoch, value, timestamp)") from None
-        ids = self._ids
-        intern = self._intern
-        node_ids = array("I", [ids.get(n) if n in ids else intern(n) for n in nodes])
-        signal_ids = array("I", [ids.get(s) if s in ids else intern(s) for s in signals])
+        node_ids = self._ids_of(nodes)
+        signal_ids = self._ids_of(signals)
         epoch_arr = array("Q", epochs)
         if None in stamps:
             now = _time()
             stamps = [now if t is None else t for t in stamps]
         stamp_arr = array("d", stamps)
-        if any(type(v) is PooledBuffer for v in values):
-            values = [v.view if type(v) is PooledBuffer else v for v in values]
         try:
             joined = b"".join(values)
-        except TypeError:
+            lens = array(_SIZE_T, map(len, values))
+        except TypeError:  # a PooledBuffer (no buffer protocol before 3.12), or a bad value
+            values = [v.view if type(v) is PooledBuffer else v for v in values]
             for v in values:
-                _value_arg(v)  # raises the TypeError naming the bad value
-            raise
-        lens = ffi.new("size_t[]", [v.nbytes if type(v) is memoryview else len(v) for v in values])
+                _value_arg(v)  # raises the TypeError naming a bad value
+            joined = b"".join(values)
+            lens = array(_SIZE_T, map(len, values))
+        if sum(lens) != len(joined):  # len() of a memoryview counts items, not bytes
+            lens = array(_SIZE_T, [memoryview(v).nbytes for v in values])
         ids_out = ffi.new("uint64_t[]", count)
         check(
             lib.noob_event_store_add_batch(
@@ -285,7 +294,7 @@ class FastEventStore:
                 _from_buffer("double[]", stamp_arr),
                 joined,
                 len(joined),
-                lens,
+                _from_buffer("size_t[]", lens),
                 ids_out,
             )
         )
