@@ -332,7 +332,12 @@ def main() -> None:
             del store
             gc.collect()
         store = FastEventStore(cache_size=0)
-        wall, cpu = timed(lambda: [store.add_events(c) for c in chunks])
+
+        def add_chunks(add_events=store.add_events):
+            for c in chunks:
+                add_events(c)  # ids dropped, as drive_add drops add_event's
+
+        wall, cpu = timed(add_chunks)
         res.add("add batch", "ours", wall / n, cpu / n)
         del store
         print(f"# add repeat {r + 1}/{repeats} done", file=sys.stderr)
