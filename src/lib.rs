@@ -6,5 +6,6 @@
 
 pub mod buffer_pool;
 pub mod ffi;
+pub mod scheduler;
 
 pub use buffer_pool::{BufferLease, BufferPool, BufferToken, PoolError, PoolStats};

@@ -1,0 +1,425 @@
+//! Runs every node of a [`Graph`] through a function on a pool of worker threads,
+//! each node as soon as all its predecessors have finished.
+//!
+//! Work stealing with `crossbeam-deque`: each worker owns a LIFO deque of node ids,
+//! the sources start in a shared injector, and an idle worker steals half of another
+//! worker's deque. Finishing a node decrements its successors' atomic counters of
+//! unfinished predecessors; the worker that brings a counter to zero pushes that
+//! successor onto its own deque. Tasks are plain `u32` ids: nothing is allocated per
+//! node (rayon's `scope.spawn` would box a closure per node), the pool is exactly
+//! the number of workers asked for, and the end of a run is detected without a
+//! shared counter written by every node.
+//!
+//! Failure: when `f(node)` returns an error or panics, the node is Failed and every
+//! node that depends on it, directly or not, is Skipped (never called); the others
+//! still run, or, with `stop_on_failure`, every node not started yet is Skipped.
+//! Every node ends Ran, Failed or Skipped, and the run always ends.
+//!
+//! Guarantees to `f`: called once per node that runs, from one of the workers (the
+//! calling thread is worker 0; with one worker every call is on the calling thread);
+//! up to `workers` calls at once; a node's call starts after the calls of all its
+//! predecessors have returned, and sees their memory effects.
+
+use super::graph::{Graph, NodeId};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_utils::{Backoff, CachePadded};
+use parking_lot::{Condvar, Mutex};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Most workers one run may use.
+pub const MAX_WORKERS: usize = 1024;
+
+/// How a parallel run behaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParallelOptions {
+    /// Worker threads, the calling thread included; 0 means one per available CPU.
+    /// More than `MAX_WORKERS` is clamped to it.
+    pub workers: usize,
+    /// After the first failure, skip every node that has not started yet.
+    pub stop_on_failure: bool,
+}
+
+/// What happened to a node in a parallel run.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeStatus {
+    /// `f(node)` returned `Ok`.
+    Ran = 1,
+    /// `f(node)` returned an error or panicked.
+    Failed = 2,
+    /// Not called: a predecessor failed or was skipped, or the run stopped early.
+    Skipped = 3,
+}
+
+/// Why a node failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NodeFailure<E> {
+    Error(E),
+    /// `f` panicked; the panic message.
+    Panic(String),
+}
+
+/// The outcome of a parallel run.
+#[derive(Debug)]
+pub struct RunReport<E> {
+    /// Per node id.
+    pub status: Vec<NodeStatus>,
+    /// The failed nodes in id order, with why.
+    pub failures: Vec<(NodeId, NodeFailure<E>)>,
+    pub ran: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Worker threads used, the calling thread included.
+    pub workers: usize,
+}
+
+impl<E> RunReport<E> {
+    pub fn all_ran(&self) -> bool {
+        self.ran == self.status.len()
+    }
+}
+
+/// Set in a node's status byte by a failed or skipped predecessor, before it
+/// decrements the node's counter.
+const POISONED: u8 = 0x80;
+
+struct Shared<'a, F, E> {
+    graph: &'a Graph,
+    f: F,
+    stop_on_failure: bool,
+    remaining: Vec<AtomicU32>,
+    status: Vec<AtomicU8>,
+    injector: Injector<NodeId>,
+    stealers: Vec<Stealer<NodeId>>,
+    /// Nodes each worker has finished, published when it goes idle.
+    finished: Vec<CachePadded<AtomicUsize>>,
+    all_finished: AtomicBool,
+    stop: AtomicBool,
+    failures: Mutex<Vec<(NodeId, NodeFailure<E>)>>,
+    sleepers: AtomicUsize,
+    sleep_lock: Mutex<()>,
+    wake: Condvar,
+}
+
+/// Runs `f` on every node of `graph`; see the module docs.
+pub fn run_parallel<E, F>(graph: &Graph, options: &ParallelOptions, f: F) -> RunReport<E>
+where
+    F: Fn(NodeId) -> Result<(), E> + Sync,
+    E: Send,
+{
+    let n = graph.node_count();
+    let workers = match options.workers {
+        0 => std::thread::available_parallelism().map_or(1, |w| w.get()),
+        w => w,
+    }
+    .clamp(1, MAX_WORKERS);
+    let mut degrees = Vec::with_capacity(n);
+    graph.in_degrees(&mut degrees);
+    let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
+    let shared = Shared {
+        graph,
+        f,
+        stop_on_failure: options.stop_on_failure,
+        remaining: degrees.into_iter().map(AtomicU32::new).collect(),
+        status: (0..n).map(|_| AtomicU8::new(0)).collect(),
+        injector: Injector::new(),
+        stealers: deques.iter().map(Worker::stealer).collect(),
+        finished: (0..workers)
+            .map(|_| CachePadded::new(AtomicUsize::new(0)))
+            .collect(),
+        all_finished: AtomicBool::new(n == 0),
+        stop: AtomicBool::new(false),
+        failures: Mutex::new(Vec::new()),
+        sleepers: AtomicUsize::new(0),
+        sleep_lock: Mutex::new(()),
+        wake: Condvar::new(),
+    };
+    for &source in graph.sources() {
+        shared.injector.push(source);
+    }
+    let mut deques = deques.into_iter().enumerate();
+    let (_, first) = deques.next().expect("at least one worker");
+    if workers == 1 || n == 0 {
+        shared.work(0, &first);
+    } else {
+        std::thread::scope(|scope| {
+            for (index, deque) in deques {
+                let shared = &shared;
+                scope.spawn(move || shared.work(index, &deque));
+            }
+            shared.work(0, &first);
+        });
+    }
+    shared.into_report(workers)
+}
+
+impl<F, E> Shared<'_, F, E>
+where
+    F: Fn(NodeId) -> Result<(), E> + Sync,
+    E: Send,
+{
+    fn work(&self, index: usize, deque: &Worker<NodeId>) {
+        let mut finished = 0usize;
+        loop {
+            if let Some(node) = deque.pop().or_else(|| self.steal(index, deque)) {
+                self.execute(node, deque);
+                finished += 1;
+                continue;
+            }
+            // Idle: publish, then see whether the whole graph is finished.
+            self.finished[index].store(finished, Ordering::SeqCst);
+            if self.check_all_finished() {
+                return;
+            }
+            let backoff = Backoff::new();
+            loop {
+                if self.all_finished.load(Ordering::Acquire) {
+                    return;
+                }
+                if !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty()) {
+                    break;
+                }
+                if backoff.is_completed() {
+                    self.sleep();
+                } else {
+                    backoff.snooze();
+                }
+            }
+        }
+    }
+
+    fn steal(&self, index: usize, deque: &Worker<NodeId>) -> Option<NodeId> {
+        loop {
+            let mut retry = false;
+            match self.injector.steal_batch_and_pop(deque) {
+                Steal::Success(node) => return Some(node),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            let count = self.stealers.len();
+            for offset in 1..count {
+                match self.stealers[(index + offset) % count].steal_batch_and_pop(deque) {
+                    Steal::Success(node) => return Some(node),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    fn execute(&self, node: NodeId, deque: &Worker<NodeId>) {
+        let slot = &self.status[node as usize];
+        let poisoned = slot.load(Ordering::Relaxed) & POISONED != 0;
+        let status = if poisoned || self.stop.load(Ordering::Relaxed) {
+            NodeStatus::Skipped
+        } else {
+            let failure = match catch_unwind(AssertUnwindSafe(|| (self.f)(node))) {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(NodeFailure::Error(error)),
+                Err(payload) => Some(NodeFailure::Panic(panic_message(&*payload))),
+            };
+            match failure {
+                None => NodeStatus::Ran,
+                Some(failure) => {
+                    self.failures.lock().push((node, failure));
+                    if self.stop_on_failure {
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    NodeStatus::Failed
+                }
+            }
+        };
+        slot.store(status as u8, Ordering::Relaxed);
+        let bad = status != NodeStatus::Ran;
+        let mut pushed = false;
+        for &s in self.graph.successors(node) {
+            if bad {
+                self.status[s as usize].fetch_or(POISONED, Ordering::Relaxed);
+            }
+            // AcqRel: the last decrement sees every predecessor's effects (and poison).
+            if self.remaining[s as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                deque.push(s);
+                pushed = true;
+            }
+        }
+        if pushed {
+            fence(Ordering::SeqCst);
+            if self.sleepers.load(Ordering::Relaxed) > 0 {
+                let _guard = self.sleep_lock.lock();
+                self.wake.notify_all();
+            }
+        }
+    }
+
+    fn check_all_finished(&self) -> bool {
+        let total: usize = self
+            .finished
+            .iter()
+            .map(|count| count.load(Ordering::SeqCst))
+            .sum();
+        if total == self.graph.node_count() {
+            self.all_finished.store(true, Ordering::Release);
+            let _guard = self.sleep_lock.lock();
+            self.wake.notify_all();
+            return true;
+        }
+        self.all_finished.load(Ordering::Acquire)
+    }
+
+    /// Waits for new work or the end. The timeout is a safety net only: wake-ups
+    /// are sent whenever work is pushed while someone sleeps.
+    fn sleep(&self) {
+        let mut guard = self.sleep_lock.lock();
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let idle = !self.all_finished.load(Ordering::Acquire)
+            && self.injector.is_empty()
+            && self.stealers.iter().all(|s| s.is_empty());
+        if idle {
+            self.wake.wait_for(&mut guard, Duration::from_millis(5));
+        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn into_report(self, workers: usize) -> RunReport<E> {
+        let status: Vec<NodeStatus> = self
+            .status
+            .into_iter()
+            .map(|slot| match slot.into_inner() & !POISONED {
+                1 => NodeStatus::Ran,
+                2 => NodeStatus::Failed,
+                _ => NodeStatus::Skipped,
+            })
+            .collect();
+        let mut failures = self.failures.into_inner();
+        failures.sort_unstable_by_key(|(node, _)| *node);
+        let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
+        RunReport {
+            ran: count(NodeStatus::Ran),
+            failed: count(NodeStatus::Failed),
+            skipped: count(NodeStatus::Skipped),
+            status,
+            failures,
+            workers,
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::graph::Graph;
+    use std::sync::atomic::AtomicUsize;
+
+    fn graph(edges: &[(&str, &str)]) -> Graph {
+        Graph::from_edges(edges.iter().copied()).unwrap()
+    }
+
+    fn options(workers: usize, stop_on_failure: bool) -> ParallelOptions {
+        ParallelOptions {
+            workers,
+            stop_on_failure,
+        }
+    }
+
+    #[test]
+    fn every_node_runs_once_after_its_predecessors() {
+        let g = graph(&[("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("x", "d")]);
+        for workers in [1, 2, 4] {
+            let stamp = AtomicUsize::new(0);
+            let when: Vec<AtomicUsize> = (0..g.node_count()).map(|_| AtomicUsize::new(0)).collect();
+            let report = run_parallel(&g, &options(workers, false), |v| -> Result<(), ()> {
+                let t = stamp.fetch_add(1, Ordering::SeqCst) + 1;
+                assert_eq!(when[v as usize].swap(t, Ordering::SeqCst), 0, "ran twice");
+                for &p in g.predecessors(v) {
+                    let tp = when[p as usize].load(Ordering::SeqCst);
+                    assert!(tp != 0 && tp < t, "ran before a predecessor");
+                }
+                Ok(())
+            });
+            assert!(report.all_ran(), "{report:?}");
+            assert_eq!((report.ran, report.failed, report.skipped), (5, 0, 0));
+            assert_eq!(report.workers, workers);
+        }
+    }
+
+    #[test]
+    fn a_failure_skips_its_dependents_only() {
+        // a -> b -> c, a -> d; x -> y
+        let g = graph(&[("a", "b"), ("b", "c"), ("a", "d"), ("x", "y")]);
+        let b = g.node_id("b").unwrap();
+        for workers in [1, 2] {
+            let report = run_parallel(&g, &options(workers, false), |v| {
+                if v == b {
+                    Err("bad b")
+                } else {
+                    Ok(())
+                }
+            });
+            let status = |name| report.status[g.node_id(name).unwrap() as usize];
+            assert_eq!(status("a"), NodeStatus::Ran);
+            assert_eq!(status("b"), NodeStatus::Failed);
+            assert_eq!(status("c"), NodeStatus::Skipped);
+            assert_eq!(status("d"), NodeStatus::Ran);
+            assert_eq!(status("y"), NodeStatus::Ran);
+            assert_eq!(report.failures, vec![(b, NodeFailure::Error("bad b"))]);
+            assert_eq!((report.ran, report.failed, report.skipped), (4, 1, 1));
+        }
+    }
+
+    #[test]
+    fn a_panic_is_a_failure_and_stop_on_failure_skips_the_rest() {
+        let g = graph(&[("a", "b"), ("b", "c"), ("c", "d")]);
+        let report = run_parallel(&g, &options(2, true), |v| -> Result<(), ()> {
+            if v == 1 {
+                panic!("node {v} broke");
+            }
+            Ok(())
+        });
+        assert_eq!(
+            report.status,
+            [
+                NodeStatus::Ran,
+                NodeStatus::Failed,
+                NodeStatus::Skipped,
+                NodeStatus::Skipped
+            ]
+        );
+        assert_eq!(
+            report.failures,
+            vec![(1, NodeFailure::Panic("node 1 broke".into()))]
+        );
+        // With one worker calls are sequential: after the first failure, no more calls.
+        let g = graph(&[("a", "b"), ("x", "y"), ("p", "q")]);
+        let calls = AtomicUsize::new(0);
+        let report = run_parallel(&g, &options(1, true), |_| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err("first call fails")
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!((report.ran, report.failed, report.skipped), (0, 1, 5));
+    }
+
+    #[test]
+    fn empty_graph_and_default_workers() {
+        let g = crate::scheduler::GraphBuilder::new().build().unwrap();
+        let report = run_parallel(&g, &ParallelOptions::default(), |_| -> Result<(), ()> {
+            unreachable!("no node to run")
+        });
+        assert!(report.status.is_empty() && report.all_ran());
+        assert!(report.workers >= 1);
+    }
+}
