@@ -6,4 +6,5 @@
 mod boundary;
 pub mod buffer_pool;
 pub mod result;
+pub mod scheduler;
 pub mod version;

@@ -19,11 +19,11 @@ use std::ops::Range;
 pub type NodeId = u32;
 
 /// Most nodes a graph can hold (ids are `u32`; `u32::MAX` itself is never an id).
-pub const MAX_NODES: usize = u32::MAX as usize;
+pub(crate) const MAX_NODES: usize = u32::MAX as usize;
 /// Most distinct edges a graph can hold (adjacency offsets are `u32`).
-pub const MAX_EDGES: usize = u32::MAX as usize;
+pub(crate) const MAX_EDGES: usize = u32::MAX as usize;
 /// Most bytes all names together can take, one NUL terminator each included.
-pub const MAX_NAME_BYTES: usize = u32::MAX as usize;
+pub(crate) const MAX_NAME_BYTES: usize = u32::MAX as usize;
 
 /// Why a graph could not be built or extended.
 #[derive(Clone, Debug, PartialEq, Eq)]

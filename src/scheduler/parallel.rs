@@ -29,7 +29,7 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ord
 use std::time::Duration;
 
 /// Most workers one run may use.
-pub const MAX_WORKERS: usize = 1024;
+pub(crate) const MAX_WORKERS: usize = 1024;
 
 /// How a parallel run behaves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
