@@ -26,7 +26,10 @@ use crossbeam_utils::{Backoff, CachePadded};
 use parking_lot::{Condvar, Mutex};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long an idle worker yields before it sleeps on the condition variable.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
 /// Most workers one run may use.
 pub(crate) const MAX_WORKERS: usize = 1024;
@@ -163,10 +166,11 @@ where
     fn work(&self, index: usize, deque: &Worker<NodeId>) {
         let mut finished = 0usize;
         loop {
-            if let Some(node) = deque.pop().or_else(|| self.steal(index, deque)) {
-                self.execute(node, deque);
+            let mut next = deque.pop().or_else(|| self.steal(index, deque));
+            while let Some(node) = next {
+                // A successor made ready by this node runs next without a deque round trip.
+                next = self.execute(node, deque).or_else(|| deque.pop());
                 finished += 1;
-                continue;
             }
             // Idle: publish, then see whether the whole graph is finished.
             self.finished[index].store(finished, Ordering::SeqCst);
@@ -174,6 +178,7 @@ where
                 return;
             }
             let backoff = Backoff::new();
+            let mut idle_since = None;
             loop {
                 if self.all_finished.load(Ordering::Acquire) {
                     return;
@@ -181,10 +186,17 @@ where
                 if !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty()) {
                     break;
                 }
-                if backoff.is_completed() {
-                    self.sleep();
-                } else {
+                if !backoff.is_completed() {
                     backoff.snooze();
+                    continue;
+                }
+                // Keep yielding for a while before sleeping: waking a sleeper costs the
+                // pushing worker a system call, and work usually comes back quickly.
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                if since.elapsed() < SPIN_BEFORE_SLEEP {
+                    std::thread::yield_now();
+                } else {
+                    self.sleep();
                 }
             }
         }
@@ -212,7 +224,9 @@ where
         }
     }
 
-    fn execute(&self, node: NodeId, deque: &Worker<NodeId>) {
+    /// Runs (or skips) `node` and releases its successors; returns one that became
+    /// ready, for the caller to run next.
+    fn execute(&self, node: NodeId, deque: &Worker<NodeId>) -> Option<NodeId> {
         let slot = &self.status[node as usize];
         let poisoned = slot.load(Ordering::Relaxed) & POISONED != 0;
         let status = if poisoned || self.stop.load(Ordering::Relaxed) {
@@ -234,8 +248,13 @@ where
                 }
             }
         };
-        slot.store(status as u8, Ordering::Relaxed);
         let bad = status != NodeStatus::Ran;
+        if bad {
+            // Ran is the default (0): in a run without failures the status bytes are
+            // only read, so workers do not bounce their cache lines.
+            slot.store(status as u8, Ordering::Relaxed);
+        }
+        let mut keep = None;
         let mut pushed = false;
         for &s in self.graph.successors(node) {
             if bad {
@@ -243,8 +262,12 @@ where
             }
             // AcqRel: the last decrement sees every predecessor's effects (and poison).
             if self.remaining[s as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
-                deque.push(s);
-                pushed = true;
+                if keep.is_none() {
+                    keep = Some(s);
+                } else {
+                    deque.push(s);
+                    pushed = true;
+                }
             }
         }
         if pushed {
@@ -254,6 +277,7 @@ where
                 self.wake.notify_all();
             }
         }
+        keep
     }
 
     fn check_all_finished(&self) -> bool {
@@ -291,7 +315,7 @@ where
             .status
             .into_iter()
             .map(|slot| match slot.into_inner() & !POISONED {
-                1 => NodeStatus::Ran,
+                0 => NodeStatus::Ran,
                 2 => NodeStatus::Failed,
                 _ => NodeStatus::Skipped,
             })
