@@ -202,7 +202,13 @@ impl IdsOut {
     /// `ptr` must be valid for writing `cap` ids, and `values.len() <= cap`.
     unsafe fn write(&self, values: &[u32]) {
         debug_assert!(values.len() <= self.cap);
-        if !values.is_empty() {
+        if values.len() <= 8 {
+            // Most writes are a few ids: a plain loop beats a call to memmove.
+            for (i, &value) in values.iter().enumerate() {
+                // SAFETY: i < values.len() <= cap, promised writable.
+                unsafe { self.ptr.add(i).write(value) };
+            }
+        } else {
             // SAFETY: promised by the caller of the export; lengths checked by ours.
             unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr, values.len()) };
         }
@@ -379,6 +385,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_nodes(
             ));
         }
         b.builder.reserve(count, 0);
+        b.builder.reserve_name_bytes(list.len() + 1);
         for (i, name) in split_names(list).enumerate() {
             let id = b.builder.add_node(name)?;
             if !ids_out.is_null() {
@@ -1193,7 +1200,11 @@ unsafe fn mark_done_impl(
         } else {
             cap
         };
-        match s.mark_done_many(nodes, limit) {
+        let result = match *nodes {
+            [one] => s.mark_one_done(one, limit),
+            _ => s.mark_done_many(nodes, limit),
+        };
+        match result {
             Ok(newly) => {
                 // SAFETY: newly.len() <= limit == cap when the array is given.
                 unsafe {

@@ -96,44 +96,53 @@ impl Names {
 
     /// Checks `name` as `intern` would, without adding it.
     fn check(&self, name: &str, extra_bytes: usize) -> Result<Option<NodeId>, GraphError> {
-        if name.is_empty() {
-            return Err(GraphError::InvalidName("a name must not be empty".into()));
-        }
-        if let Some(at) = name.bytes().position(|b| b == 0) {
-            return Err(GraphError::InvalidName(format!(
-                "a name must not contain a NUL byte ({:?} has one at byte {at})",
-                name.replace('\0', "\\0")
-            )));
-        }
+        validate_name(name)?;
         if let Some(id) = self.find(name) {
             return Ok(Some(id));
         }
+        self.check_room(name, extra_bytes)?;
+        Ok(None)
+    }
+
+    fn check_room(&self, name: &str, extra_bytes: usize) -> Result<(), GraphError> {
         if self.len() + 1 > MAX_NODES {
             return Err(GraphError::TooLarge("nodes"));
         }
         if self.text.len() + extra_bytes + name.len() + 1 > MAX_NAME_BYTES {
             return Err(GraphError::TooLarge("name bytes"));
         }
-        Ok(None)
+        Ok(())
     }
 
-    /// The id of `name`, adding it if it is new.
+    /// The id of `name`, adding it if it is new (one hash-table probe either way).
     fn intern(&mut self, name: &str) -> Result<NodeId, GraphError> {
-        if let Some(id) = self.check(name, 0)? {
-            return Ok(id);
+        validate_name(name)?;
+        let hash = self.hasher.hash_one(name);
+        let (text, starts, hasher) = (&self.text, &self.starts, &self.hasher);
+        let entry = self.index.entry(
+            hash,
+            |&id| name_at(text, starts, id) == name,
+            |&id| hasher.hash_one(name_at(text, starts, id)),
+        );
+        let vacant = match entry {
+            hashbrown::hash_table::Entry::Occupied(found) => return Ok(*found.get()),
+            hashbrown::hash_table::Entry::Vacant(vacant) => vacant,
+        };
+        let (len, text_len) = (self.starts.len().saturating_sub(1), self.text.len());
+        if len + 1 > MAX_NODES {
+            return Err(GraphError::TooLarge("nodes"));
         }
+        if text_len + name.len() + 1 > MAX_NAME_BYTES {
+            return Err(GraphError::TooLarge("name bytes"));
+        }
+        let id = len as NodeId;
+        vacant.insert(id);
         if self.starts.is_empty() {
             self.starts.push(0);
         }
-        let id = self.len() as NodeId;
         self.text.push_str(name);
         self.text.push('\0');
         self.starts.push(self.text.len() as u32);
-        let hash = self.hasher.hash_one(name);
-        let (text, starts, hasher) = (&self.text, &self.starts, &self.hasher);
-        self.index.insert_unique(hash, id, |&other| {
-            hasher.hash_one(name_at(text, starts, other))
-        });
         Ok(id)
     }
 
@@ -151,6 +160,19 @@ impl Names {
             // hashbrown: one u32 slot plus one control byte per bucket (+ a group of padding)
             + self.index.capacity() * 8 / 7 * 5
     }
+}
+
+fn validate_name(name: &str) -> Result<(), GraphError> {
+    if name.is_empty() {
+        return Err(GraphError::InvalidName("a name must not be empty".into()));
+    }
+    if let Some(at) = name.bytes().position(|b| b == 0) {
+        return Err(GraphError::InvalidName(format!(
+            "a name must not contain a NUL byte ({:?} has one at byte {at})",
+            name.replace('\0', "\\0")
+        )));
+    }
+    Ok(())
 }
 
 fn name_at<'a>(text: &'a str, starts: &[u32], id: NodeId) -> &'a str {
@@ -176,6 +198,11 @@ impl GraphBuilder {
     pub fn reserve(&mut self, nodes: usize, edges: usize) {
         self.names.reserve(nodes);
         self.edges.reserve(edges);
+    }
+
+    /// Reserves room for `bytes` more bytes of names (each name takes its length + 1).
+    pub fn reserve_name_bytes(&mut self, bytes: usize) {
+        self.names.text.reserve(bytes);
     }
 
     /// The id of `name`, adding the node if it is new (adding a name twice gives the

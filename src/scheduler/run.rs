@@ -84,10 +84,11 @@ pub struct Scheduler {
     /// Predecessors not yet done, per node.
     remaining: Vec<u32>,
     status: Vec<u8>,
-    /// Every node made ready this run, in order: `[..head]` handed out, `[head..]` ready.
-    /// Capacity is the node count, so it never reallocates during a run.
+    /// Every node made ready this run, in order: `[..head]` handed out, `[head..tail]`
+    /// ready. One slot per node: each node is queued at most once per run.
     queue: Vec<NodeId>,
     head: usize,
+    tail: usize,
     done: usize,
 }
 
@@ -107,8 +108,9 @@ impl Scheduler {
             graph,
             remaining: Vec::with_capacity(n),
             status: vec![WAITING; n],
-            queue: Vec::with_capacity(n),
+            queue: vec![0; n],
             head: 0,
+            tail: 0,
             done: 0,
         };
         scheduler.reset();
@@ -123,9 +125,10 @@ impl Scheduler {
     pub fn reset(&mut self) {
         self.graph.in_degrees(&mut self.remaining);
         self.status.fill(WAITING);
-        self.queue.clear();
-        self.queue.extend_from_slice(self.graph.sources());
-        for &v in &self.queue {
+        let sources = self.graph.sources();
+        self.queue[..sources.len()].copy_from_slice(sources);
+        self.tail = sources.len();
+        for &v in sources {
             self.status[v as usize] = READY;
         }
         self.head = 0;
@@ -135,7 +138,7 @@ impl Scheduler {
     /// Hands out up to `max` ready nodes, in queue order.
     pub fn get_ready(&mut self, max: usize) -> &[NodeId] {
         let start = self.head;
-        let end = start + max.min(self.queue.len() - start);
+        let end = start + max.min(self.tail - start);
         for &v in &self.queue[start..end] {
             self.status[v as usize] = OUT;
         }
@@ -150,13 +153,34 @@ impl Scheduler {
 
     /// How many nodes `get_all_ready` would hand out now.
     pub fn ready_count(&self) -> usize {
-        self.queue.len() - self.head
+        self.tail - self.head
     }
 
     /// Marks a handed-out node done; returns the nodes that became ready (they are
     /// queued, not handed out).
     pub fn mark_done(&mut self, node: NodeId) -> Result<&[NodeId], RunError> {
-        self.mark_done_many(&[node], usize::MAX)
+        self.mark_one_done(node, usize::MAX)
+    }
+
+    /// `mark_done` with a limit on the newly ready, as `mark_done_many(&[node], max)`.
+    pub fn mark_one_done(
+        &mut self,
+        node: NodeId,
+        max_newly_ready: usize,
+    ) -> Result<&[NodeId], RunError> {
+        let fits = self
+            .graph
+            .contains(node)
+            .then(|| self.graph.successors(node).len() <= max_newly_ready);
+        if fits != Some(true) || self.status[node as usize] != OUT {
+            return self.mark_done_many(&[node], max_newly_ready);
+        }
+        // Fast path: handed out, and the newly ready cannot exceed the limit.
+        self.status[node as usize] = DONE;
+        let tail = self.tail;
+        self.release_successors(node);
+        self.done += 1;
+        Ok(&self.queue[tail..self.tail])
     }
 
     /// Marks every listed node done, in order; returns the nodes that became ready.
@@ -168,17 +192,17 @@ impl Scheduler {
         max_newly_ready: usize,
     ) -> Result<&[NodeId], RunError> {
         self.check_out(nodes)?;
-        let tail = self.queue.len();
+        let tail = self.tail;
         for &v in nodes {
             self.release_successors(v);
         }
-        let released = self.queue.len() - tail;
+        let released = self.tail - tail;
         if released > max_newly_ready {
             self.undo(nodes, tail);
             return Err(RunError::TooManyNewlyReady { needed: released });
         }
         self.done += nodes.len();
-        Ok(&self.queue[tail..])
+        Ok(&self.queue[tail..self.tail])
     }
 
     /// Checks every node is Out and marks it Done; on error restores what it marked.
@@ -204,14 +228,18 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Branch-free on purpose: whether a successor becomes ready is unpredictable.
+    /// A successor still counting down is Waiting, so its status is rewritten either
+    /// as Waiting or as Ready; its id is always written at `tail`, which only moves
+    /// when it became ready (`tail < node_count` here: this successor is not queued).
     fn release_successors(&mut self, v: NodeId) {
         for &s in self.graph.successors(v) {
             let left = &mut self.remaining[s as usize];
             *left -= 1;
-            if *left == 0 {
-                self.status[s as usize] = READY;
-                self.queue.push(s);
-            }
+            let ready = *left == 0;
+            self.status[s as usize] = if ready { READY } else { WAITING };
+            self.queue[self.tail] = s;
+            self.tail += usize::from(ready);
         }
     }
 
@@ -223,10 +251,10 @@ impl Scheduler {
             }
             self.status[v as usize] = OUT;
         }
-        for &s in &self.queue[tail..] {
+        for &s in &self.queue[tail..self.tail] {
             self.status[s as usize] = WAITING;
         }
-        self.queue.truncate(tail);
+        self.tail = tail;
     }
 
     /// Every node is done (true at once for the empty graph).
@@ -237,7 +265,7 @@ impl Scheduler {
     pub fn counts(&self) -> RunCounts {
         RunCounts {
             nodes: self.graph.node_count(),
-            ready: self.queue.len() - self.head,
+            ready: self.tail - self.head,
             out: self.head - self.done,
             done: self.done,
         }
@@ -245,7 +273,7 @@ impl Scheduler {
 
     /// Every node made ready so far this run, in the order it became ready.
     pub fn queued(&self) -> &[NodeId] {
-        &self.queue
+        &self.queue[..self.tail]
     }
 
     /// Whether `node` is marked done (false for unknown ids).
