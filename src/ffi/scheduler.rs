@@ -9,6 +9,16 @@
 //! count written to `*count_out`; a too-small array gives
 //! `NOOB_ERR_BUFFER_TOO_SMALL` with the size needed in `*count_out` and no other
 //! effect. An array of `node_count` entries is always large enough.
+//!
+//! Typical use: `noob_graph_builder_new`, add names (`_add_nodes`, one call for
+//! all) and edges (`_add_edges` with id pairs, or `_add_edges_text` with names,
+//! which adds undeclared nodes; by-id edges to unknown ids are refused),
+//! `_build` (a cycle is `NOOB_ERR_CYCLE`; `_cycle` gives its ids), then
+//! `noob_graph_names` once to map ids to names, and either `noob_graph_run`
+//! (parallel, callback per node) or `noob_scheduler_new` and a drive:
+//! `noob_scheduler_get_ready` (a batch of ids), `noob_scheduler_mark_done` (one,
+//! newly ready ids out) or `noob_scheduler_mark_done_many` (a batch),
+//! `noob_scheduler_is_done`, `noob_scheduler_reset` for the next run.
 
 use super::boundary::{guard, handle, out_ptr, text, Failure};
 use super::result::noob_result;

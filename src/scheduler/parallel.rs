@@ -74,7 +74,8 @@ pub struct RunReport<E> {
     pub ran: usize,
     pub failed: usize,
     pub skipped: usize,
-    /// Worker threads used, the calling thread included.
+    /// Worker threads that ran, the calling thread included (fewer than asked only
+    /// if the system refused to start a thread).
     pub workers: usize,
 }
 
@@ -144,18 +145,24 @@ where
     }
     let mut deques = deques.into_iter().enumerate();
     let (_, first) = deques.next().expect("at least one worker");
+    let mut started = 1;
     if workers == 1 || n == 0 {
         shared.work(0, &first);
     } else {
         std::thread::scope(|scope| {
             for (index, deque) in deques {
                 let shared = &shared;
-                scope.spawn(move || shared.work(index, &deque));
+                // A thread the system refuses is a worker fewer, not a failure: the
+                // workers that run take all the work (an unused deque stays empty).
+                let spawned = std::thread::Builder::new()
+                    .name(format!("noob-worker-{index}"))
+                    .spawn_scoped(scope, move || shared.work(index, &deque));
+                started += usize::from(spawned.is_ok());
             }
             shared.work(0, &first);
         });
     }
-    shared.into_report(workers)
+    shared.into_report(started)
 }
 
 impl<F, E> Shared<'_, F, E>

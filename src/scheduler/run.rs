@@ -12,6 +12,19 @@
 //! them). `get_ready` hands nodes out from the front of that queue. The queue is
 //! also the run's log: `queued()` lists every node made ready so far, in order.
 //!
+//! The seed APIs on this state:
+//!
+//! | seed call | here |
+//! |---|---|
+//! | `FastScheduler(dependencies)` / `FastScheduler(edges)` | `Graph::from_dependencies` / `Graph::from_edges`, then `Scheduler::new` |
+//! | `get_ready_nodes()` | `get_all_ready()` |
+//! | `get_ready(batch_size=k)` | `get_ready(k)` |
+//! | `mark_completed(node)` | `mark_done(node)` (result ignored) |
+//! | `mark_done(node) -> newly ready` | `mark_done(node)` |
+//! | `is_complete()` / `is_done()` | `is_done()` |
+//! | `reset()` | `reset()` |
+//! | mark many done / get all ready in one call | `mark_done_many(nodes, max)` / `get_all_ready()` |
+//!
 //! A node moves Waiting → Ready → Out (handed out) → Done. Marking done a node that
 //! is not Out is refused with an error that says why; a refused call changes nothing.
 
