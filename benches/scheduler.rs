@@ -73,9 +73,62 @@ fn build_bench(c: &mut Criterion) {
     ] {
         let (text, pairs) = inputs(&w);
         group.throughput(Throughput::Elements(w.names.len() as u64));
-        group.bench_function(BenchmarkId::new("c_abi", name), |b| {
+        group.bench_function(BenchmarkId::new("ids", name), |b| {
             // SAFETY: the graph is made by `build` and freed once.
             b.iter(|| unsafe { noob_graph_free(build(&w, &text, &pairs)) })
+        });
+        // The shapes the Python seed APIs hand over: a dependency mapping as one
+        // text plus counts, and an edge list as one text of (from, to) names.
+        let mut deps: Vec<Vec<&str>> = vec![Vec::new(); w.names.len()];
+        for &(s, t) in &w.edges {
+            deps[t as usize].push(&w.names[s as usize]);
+        }
+        let mut deps_text = String::new();
+        for (node, ds) in w.names.iter().zip(&deps) {
+            deps_text.push_str(node);
+            deps_text.push('\0');
+            for d in ds {
+                deps_text.push_str(d);
+                deps_text.push('\0');
+            }
+        }
+        let counts: Vec<u32> = deps.iter().map(|ds| ds.len() as u32).collect();
+        group.bench_function(BenchmarkId::new("dependencies_text", name), |b| {
+            // SAFETY: valid out pointers; buffers live for the calls; freed once.
+            b.iter(|| unsafe {
+                let (mut builder, mut graph) = (null_mut(), null_mut());
+                ok(noob_graph_builder_new(&mut builder));
+                ok(noob_graph_builder_add_dependencies(
+                    builder,
+                    deps_text.as_ptr().cast(),
+                    deps_text.len(),
+                    counts.as_ptr(),
+                    counts.len(),
+                ));
+                ok(noob_graph_builder_build(builder, &mut graph));
+                noob_graph_builder_free(builder);
+                noob_graph_free(graph);
+            })
+        });
+        let edges_text: String = w
+            .edge_names()
+            .iter()
+            .flat_map(|(s, t)| [*s, "\0", *t, "\0"])
+            .collect();
+        group.bench_function(BenchmarkId::new("edges_text", name), |b| {
+            // SAFETY: valid out pointers; buffers live for the calls; freed once.
+            b.iter(|| unsafe {
+                let (mut builder, mut graph) = (null_mut(), null_mut());
+                ok(noob_graph_builder_new(&mut builder));
+                ok(noob_graph_builder_add_edges_text(
+                    builder,
+                    edges_text.as_ptr().cast(),
+                    edges_text.len(),
+                ));
+                ok(noob_graph_builder_build(builder, &mut graph));
+                noob_graph_builder_free(builder);
+                noob_graph_free(graph);
+            })
         });
     }
     group.finish();

@@ -501,6 +501,31 @@ noob_result noob_graph_builder_add_edges_text(struct noob_graph_builder *builder
                                               size_t names_len);
 
 /**
+ * Adds a whole `{node: [dependencies]}` mapping in one call. `names_len` bytes at
+ * `names` hold NUL-separated names, group after group: a node, then its
+ * `dep_counts[i]` dependencies, for `i` in `0..group_count` (Python:
+ * `"\0".join(chain.from_iterable((n, *ds) for n, ds in deps.items()))` and
+ * `array("I", map(len, deps.values()))`). Each node is added before its
+ * dependencies; a dependency never declared is added as a node (a source, unless it
+ * has a group of its own later); an edge `dependency -> node` is added for each.
+ * Everything is checked first, so a refused call adds nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`builder`; `names` or `dep_counts` NULL with a
+ * non-zero length), `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT` (an empty
+ * name, or a name count other than `group_count` plus the sum of `dep_counts`),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` NULL or live; `names` NULL or `names_len` readable bytes; `dep_counts`
+ * NULL or `group_count` readable counts.
+ */
+noob_result noob_graph_builder_add_dependencies(struct noob_graph_builder *builder,
+                                                const char *names,
+                                                size_t names_len,
+                                                const uint32_t *dep_counts,
+                                                size_t group_count);
+
+/**
  * Writes the number of nodes added so far to `*count_out`.
  *
  * Errors: `NOOB_ERR_NULL_POINTER`.

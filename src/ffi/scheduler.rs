@@ -240,7 +240,15 @@ fn too_small(count_out: *mut usize, needed: usize, cap: usize, what: &str) -> Fa
 fn split_names(list: &str) -> impl Iterator<Item = &str> {
     let body = list.strip_suffix('\0').unwrap_or(list);
     let empty = list.is_empty();
-    body.split('\0').filter(move |_| !empty)
+    // A byte loop: names are short, and a memchr call per name costs more.
+    body.as_bytes()
+        .split(|&byte| byte == 0)
+        .filter(move |_| !empty)
+        .map(|name| {
+            // SAFETY: `list` is UTF-8 and NUL is a one-byte character, so every piece
+            // between NULs is UTF-8 too.
+            unsafe { std::str::from_utf8_unchecked(name) }
+        })
 }
 
 /// Writes a borrowed view of ids.
@@ -552,6 +560,81 @@ pub unsafe extern "C" fn noob_graph_builder_add_edges_text(
         let mut list = split_names(list);
         while let (Some(from), Some(to)) = (list.next(), list.next()) {
             b.builder.add_edge_by_name(from, to)?;
+        }
+        Ok(())
+    })
+}
+
+/// Adds a whole `{node: [dependencies]}` mapping in one call. `names_len` bytes at
+/// `names` hold NUL-separated names, group after group: a node, then its
+/// `dep_counts[i]` dependencies, for `i` in `0..group_count` (Python:
+/// `"\0".join(chain.from_iterable((n, *ds) for n, ds in deps.items()))` and
+/// `array("I", map(len, deps.values()))`). Each node is added before its
+/// dependencies; a dependency never declared is added as a node (a source, unless it
+/// has a group of its own later); an edge `dependency -> node` is added for each.
+/// Everything is checked first, so a refused call adds nothing.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER` (`builder`; `names` or `dep_counts` NULL with a
+/// non-zero length), `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT` (an empty
+/// name, or a name count other than `group_count` plus the sum of `dep_counts`),
+/// `NOOB_ERR_LIMIT_EXCEEDED`.
+///
+/// # Safety
+/// `builder` NULL or live; `names` NULL or `names_len` readable bytes; `dep_counts`
+/// NULL or `group_count` readable counts.
+#[no_mangle]
+pub unsafe extern "C" fn noob_graph_builder_add_dependencies(
+    builder: *mut noob_graph_builder,
+    names: *const c_char,
+    names_len: usize,
+    dep_counts: *const u32,
+    group_count: usize,
+) -> noob_result {
+    guard("noob_graph_builder_add_dependencies", || {
+        // SAFETY: the caller promised a live builder or NULL.
+        let b = unsafe { handle_mut(builder, "builder") }?;
+        // SAFETY: the caller promised `names_len` readable bytes.
+        let list = unsafe { text(names, names_len, "names") }?;
+        // SAFETY: the caller promised `group_count` readable counts.
+        let counts = unsafe { ids(dep_counts, group_count, "dep_counts") }?;
+        let mut count = 0usize;
+        for name in split_names(list) {
+            if name.is_empty() {
+                return Err(Failure::new(
+                    noob_result::NOOB_ERR_INVALID_ARGUMENT,
+                    format!("name {count} of the list is empty"),
+                ));
+            }
+            count += 1;
+        }
+        let edges: usize = counts.iter().map(|&c| c as usize).sum();
+        if count != group_count + edges {
+            return Err(Failure::new(
+                noob_result::NOOB_ERR_INVALID_ARGUMENT,
+                format!(
+                    "{count} names, but {group_count} nodes with {edges} dependencies need {}",
+                    group_count + edges
+                ),
+            ));
+        }
+        if b.builder.node_count() + count > MAX_NODES
+            || list.len() > MAX_NAME_BYTES
+            || b.builder.edge_count() + edges > u32::MAX as usize
+        {
+            return Err(Failure::new(
+                noob_result::NOOB_ERR_LIMIT_EXCEEDED,
+                "too many nodes, edges or name bytes",
+            ));
+        }
+        b.builder.reserve(group_count, edges);
+        b.builder.reserve_name_bytes(list.len() + 1);
+        let mut list = split_names(list);
+        for &deps in counts {
+            let node = b.builder.add_node(list.next().unwrap_or_default())?;
+            for _ in 0..deps {
+                let dep = b.builder.add_node(list.next().unwrap_or_default())?;
+                b.builder.add_edge(dep, node)?;
+            }
         }
         Ok(())
     })

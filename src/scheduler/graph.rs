@@ -62,14 +62,52 @@ impl fmt::Display for GraphError {
 impl std::error::Error for GraphError {}
 
 /// Interned names: one text holding every name followed by a NUL, start offsets,
-/// and a hash table of ids keyed by the name text (no per-name allocation).
+/// and a hash table keyed by the name text (no per-name allocation).
 #[derive(Clone, Default)]
 struct Names {
     text: String,
     /// `starts[id]` is where name `id` begins in `text`; one more entry marks the end.
     starts: Vec<u32>,
-    index: HashTable<NodeId>,
+    index: HashTable<Slot>,
     hasher: DefaultHashBuilder,
+}
+
+/// A table entry carries the name's start, so a lookup reads the text directly
+/// (its NUL terminator confirms the length) without a detour through `starts`.
+#[derive(Clone, Copy)]
+struct Slot {
+    id: NodeId,
+    start: u32,
+}
+
+/// Whether the name starting at `start` in `text` is `name`.
+fn name_is(text: &[u8], start: u32, name: &[u8]) -> bool {
+    let start = start as usize;
+    match text.get(start..start + name.len() + 1) {
+        Some(stored) => stored[name.len()] == 0 && short_eq(&stored[..name.len()], name),
+        None => false,
+    }
+}
+
+/// Equality of two slices of the same length, without a `memcmp` call for the short
+/// names that are the rule (two overlapping word loads cover 4 to 16 bytes).
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap());
+    match n {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The name starting at `start` (up to its NUL terminator).
+fn name_from(text: &str, start: u32) -> &str {
+    let rest = &text[start as usize..];
+    &rest[..rest.find('\0').unwrap_or(rest.len())]
 }
 
 impl Names {
@@ -88,27 +126,18 @@ impl Names {
 
     fn find(&self, name: &str) -> Option<NodeId> {
         let hash = self.hasher.hash_one(name);
-        let (text, starts) = (&self.text, &self.starts);
+        let text = self.text.as_bytes();
         self.index
-            .find(hash, |&id| name_at(text, starts, id) == name)
-            .copied()
+            .find(hash, |slot| name_is(text, slot.start, name.as_bytes()))
+            .map(|slot| slot.id)
     }
 
-    /// Checks `name` as `intern` would, without adding it.
-    fn check(&self, name: &str, extra_bytes: usize) -> Result<Option<NodeId>, GraphError> {
-        validate_name(name)?;
-        if let Some(id) = self.find(name) {
-            return Ok(Some(id));
-        }
-        self.check_room(name, extra_bytes)?;
-        Ok(None)
-    }
-
-    fn check_room(&self, name: &str, extra_bytes: usize) -> Result<(), GraphError> {
-        if self.len() + 1 > MAX_NODES {
+    /// Whether `count` more names of `bytes` bytes in all (terminators excluded) fit.
+    fn check_room(&self, count: usize, bytes: usize) -> Result<(), GraphError> {
+        if self.len() + count > MAX_NODES {
             return Err(GraphError::TooLarge("nodes"));
         }
-        if self.text.len() + extra_bytes + name.len() + 1 > MAX_NAME_BYTES {
+        if self.text.len() + bytes + count > MAX_NAME_BYTES {
             return Err(GraphError::TooLarge("name bytes"));
         }
         Ok(())
@@ -117,48 +146,48 @@ impl Names {
     /// The id of `name`, adding it if it is new (one hash-table probe either way).
     fn intern(&mut self, name: &str) -> Result<NodeId, GraphError> {
         validate_name(name)?;
+        self.check_room(1, name.len())?;
+        Ok(self.intern_valid(name))
+    }
+
+    /// `intern` for a name already validated, with room checked.
+    fn intern_valid(&mut self, name: &str) -> NodeId {
         let hash = self.hasher.hash_one(name);
-        let (text, starts, hasher) = (&self.text, &self.starts, &self.hasher);
+        let (text, hasher) = (&self.text, &self.hasher);
         let entry = self.index.entry(
             hash,
-            |&id| name_at(text, starts, id) == name,
-            |&id| hasher.hash_one(name_at(text, starts, id)),
+            |slot| name_is(text.as_bytes(), slot.start, name.as_bytes()),
+            |slot| hasher.hash_one(name_from(text, slot.start)),
         );
         let vacant = match entry {
-            hashbrown::hash_table::Entry::Occupied(found) => return Ok(*found.get()),
+            hashbrown::hash_table::Entry::Occupied(found) => return found.get().id,
             hashbrown::hash_table::Entry::Vacant(vacant) => vacant,
         };
-        let (len, text_len) = (self.starts.len().saturating_sub(1), self.text.len());
-        if len + 1 > MAX_NODES {
-            return Err(GraphError::TooLarge("nodes"));
-        }
-        if text_len + name.len() + 1 > MAX_NAME_BYTES {
-            return Err(GraphError::TooLarge("name bytes"));
-        }
-        let id = len as NodeId;
-        vacant.insert(id);
         if self.starts.is_empty() {
             self.starts.push(0);
         }
+        let id = (self.starts.len() - 1) as NodeId;
+        let start = self.text.len() as u32;
+        vacant.insert(Slot { id, start });
         self.text.push_str(name);
         self.text.push('\0');
         self.starts.push(self.text.len() as u32);
-        Ok(id)
+        id
     }
 
     fn reserve(&mut self, nodes: usize) {
         self.starts
             .reserve(nodes + usize::from(self.starts.is_empty()));
-        let (text, starts, hasher) = (&self.text, &self.starts, &self.hasher);
+        let (text, hasher) = (&self.text, &self.hasher);
         self.index
-            .reserve(nodes, |&id| hasher.hash_one(name_at(text, starts, id)));
+            .reserve(nodes, |slot| hasher.hash_one(name_from(text, slot.start)));
     }
 
     fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.starts.capacity() * 4
-            // hashbrown: one u32 slot plus one control byte per bucket (+ a group of padding)
-            + self.index.capacity() * 8 / 7 * 5
+            // hashbrown: one 8-byte slot plus one control byte per bucket
+            + self.index.capacity() * 8 / 7 * 9
     }
 }
 
@@ -173,11 +202,6 @@ fn validate_name(name: &str) -> Result<(), GraphError> {
         )));
     }
     Ok(())
-}
-
-fn name_at<'a>(text: &'a str, starts: &[u32], id: NodeId) -> &'a str {
-    let id = id as usize;
-    &text[starts[id] as usize..starts[id + 1] as usize - 1]
 }
 
 /// Collects nodes and edges; [`build`](Self::build) turns them into a [`Graph`].
@@ -235,18 +259,15 @@ impl GraphBuilder {
         from: &str,
         to: &str,
     ) -> Result<(NodeId, NodeId), GraphError> {
-        let known_from = self.names.check(from, 0)?;
-        let extra = if known_from.is_none() {
-            from.len() + 1
-        } else {
-            0
-        };
-        self.names.check(to, extra)?;
+        validate_name(from)?;
+        validate_name(to)?;
+        // Room for both as new names, so that interning cannot fail half-way.
+        self.names.check_room(2, from.len() + to.len())?;
         if self.edges.len() >= MAX_EDGES {
             return Err(GraphError::TooLarge("edges"));
         }
-        let from = self.names.intern(from)?;
-        let to = self.names.intern(to)?;
+        let from = self.names.intern_valid(from);
+        let to = self.names.intern_valid(to);
         self.edges.push((from, to));
         Ok((from, to))
     }
@@ -731,6 +752,24 @@ mod tests {
         assert_eq!(g.generation_count(), 1);
         assert_eq!(g.sources(), &[0, 1, 2]);
         assert_eq!(g.node_name(2), Some("r"));
+    }
+
+    #[test]
+    fn short_eq_matches_slice_equality_at_every_length() {
+        let a: Vec<u8> = (0..40u8).collect();
+        for len in 0..40 {
+            assert!(short_eq(&a[..len], &a[..len]));
+            for flip in 0..len {
+                let mut b = a[..len].to_vec();
+                b[flip] ^= 0x20;
+                assert!(!short_eq(&a[..len], &b), "len {len}, byte {flip}");
+            }
+        }
+        // A stored name that is longer than the one looked up does not match.
+        let g = Graph::from_edges([("abcdefgh_long", "ab")]).unwrap();
+        assert_eq!(g.node_id("abcdefgh"), None);
+        assert_eq!(g.node_id("abcdefgh_long"), Some(0));
+        assert_eq!(g.node_id("a"), None);
     }
 
     #[test]

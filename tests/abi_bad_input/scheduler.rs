@@ -16,6 +16,10 @@ pub const CHECKS: super::Checks = &[
     ("noob_graph_builder_add_edges", builder_add_edges),
     ("noob_graph_builder_add_edge_names", builder_add_edge_names),
     ("noob_graph_builder_add_edges_text", builder_add_edges_text),
+    (
+        "noob_graph_builder_add_dependencies",
+        builder_add_dependencies,
+    ),
     ("noob_graph_builder_node_count", builder_node_count),
     ("noob_graph_builder_build", builder_build),
     ("noob_graph_builder_cycle", builder_cycle),
@@ -497,6 +501,86 @@ fn builder_add_edges_text() {
             NOOB_OK
         );
         assert_eq!(node_count(b), 3);
+        noob_graph_builder_free(b);
+    }
+}
+
+fn builder_add_dependencies() {
+    let b = builder();
+    // SAFETY: pointers are NULL or describe live buffers of the given lengths.
+    unsafe {
+        let f = "noob_graph_builder_add_dependencies";
+        // {"c": ["a", "b"], "b": ["a"], "a": []}
+        let list = "c\0a\0b\0b\0a\0a";
+        let counts = [2u32, 1, 0];
+        let (p, n) = (list.as_ptr().cast(), list.len());
+        assert_fails(
+            noob_graph_builder_add_dependencies(null_mut(), p, n, counts.as_ptr(), 3),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_graph_builder_add_dependencies(b, null(), n, counts.as_ptr(), 3),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_graph_builder_add_dependencies(b, p, n, null(), 3),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_graph_builder_add_dependencies(b, p, n, counts.as_ptr(), 2),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        let too_many = [2u32, 2, 0];
+        assert_fails(
+            noob_graph_builder_add_dependencies(b, p, n, too_many.as_ptr(), 3),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        let empty_name = "c\0\0b";
+        assert_fails(
+            noob_graph_builder_add_dependencies(
+                b,
+                empty_name.as_ptr().cast(),
+                empty_name.len(),
+                [2u32].as_ptr(),
+                1,
+            ),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        assert_fails(
+            noob_graph_builder_add_dependencies(
+                b,
+                INVALID_UTF8.as_ptr().cast(),
+                INVALID_UTF8.len(),
+                [0u32].as_ptr(),
+                1,
+            ),
+            NOOB_ERR_INVALID_UTF8,
+            f,
+        );
+        assert_eq!(node_count(b), 0, "refused calls add nothing");
+        assert_eq!(
+            noob_graph_builder_add_dependencies(b, null(), 0, null(), 0),
+            NOOB_OK
+        );
+        assert_eq!(
+            noob_graph_builder_add_dependencies(b, p, n, counts.as_ptr(), 3),
+            NOOB_OK
+        );
+        let mut g = null_mut();
+        assert_eq!(noob_graph_builder_build(b, &mut g), NOOB_OK);
+        let mut order: *const u32 = null();
+        let mut len = 0;
+        noob_graph_topological_order(g, &mut order, &mut len);
+        // Ids: c=0, a=1, b=2; order a, b, c.
+        assert_eq!(std::slice::from_raw_parts(order, len), &[1, 2, 0]);
+        assert_eq!(info(g).edge_count, 3);
+        noob_graph_free(g);
         noob_graph_builder_free(b);
     }
 }
