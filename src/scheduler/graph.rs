@@ -354,32 +354,35 @@ impl Adjacency {
             pred[*slot as usize] = from;
             *slot += 1;
         }
-        // Drop repeats: `last_target[p] == v` means p is already a predecessor of v.
-        let mut last_target = vec![u32::MAX; n];
+        // Drop repeats: `seen[p].0 == v` means p is already a predecessor of v; `.1`
+        // counts p's successors. One array, so one cache miss per edge for both.
+        let mut seen = vec![(u32::MAX, 0u32); n];
         let mut kept = 0usize;
-        let mut out_degree = vec![0u32; n + 1];
         for v in 0..n {
             let (start, end) = (pred_starts[v] as usize, pred_starts[v + 1] as usize);
             pred_starts[v] = kept as u32;
             for i in start..end {
                 let p = pred[i];
-                if last_target[p as usize] != v as u32 {
-                    last_target[p as usize] = v as u32;
+                let entry = &mut seen[p as usize];
+                if entry.0 != v as u32 {
+                    *entry = (v as u32, entry.1 + 1);
                     pred[kept] = p;
                     kept += 1;
-                    out_degree[p as usize + 1] += 1;
                 }
             }
         }
         pred_starts[n] = kept as u32;
         pred.truncate(kept);
         pred.shrink_to_fit();
-        drop(last_target);
 
-        let mut succ_starts = out_degree;
-        for v in 0..n {
-            succ_starts[v + 1] += succ_starts[v];
+        let mut succ_starts = Vec::with_capacity(n + 1);
+        succ_starts.push(0u32);
+        let mut total = 0u32;
+        for &(_, degree) in &seen {
+            total += degree;
+            succ_starts.push(total);
         }
+        drop(seen);
         let mut cursor = succ_starts.clone();
         let mut succ = vec![0 as NodeId; kept];
         for v in 0..n {

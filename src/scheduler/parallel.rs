@@ -38,7 +38,8 @@ pub(crate) const MAX_WORKERS: usize = 1024;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ParallelOptions {
     /// Worker threads, the calling thread included; 0 means one per available CPU.
-    /// More than `MAX_WORKERS` is clamped to it.
+    /// Clamped to `MAX_WORKERS` and to the node count (each worker but the calling
+    /// thread is a thread started for the run: about 10-15 µs each).
     pub workers: usize,
     /// After the first failure, skip every node that has not started yet.
     pub stop_on_failure: bool,
@@ -118,7 +119,8 @@ where
         0 => std::thread::available_parallelism().map_or(1, |w| w.get()),
         w => w,
     }
-    .clamp(1, MAX_WORKERS);
+    .clamp(1, MAX_WORKERS)
+    .min(n.max(1)); // never more threads than nodes
     let mut degrees = Vec::with_capacity(n);
     graph.in_degrees(&mut degrees);
     let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
