@@ -386,7 +386,7 @@ noob_result noob_graph_builder_new(struct noob_graph_builder **builder_out);
  * Reserves room for `nodes` more nodes and `edges` more edges (an optimisation only).
  *
  * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (more than a graph
- * can hold).
+ * can hold), `NOOB_ERR_OUT_OF_MEMORY` (the builder's content is unchanged).
  *
  * # Safety
  * `builder` must be NULL or a live builder.

@@ -134,6 +134,7 @@ impl From<GraphError> for Failure {
             GraphError::UnknownNode(_) => noob_result::NOOB_ERR_UNKNOWN_NODE,
             GraphError::Cycle { .. } => noob_result::NOOB_ERR_CYCLE,
             GraphError::TooLarge(_) => noob_result::NOOB_ERR_LIMIT_EXCEEDED,
+            GraphError::OutOfMemory(_) => noob_result::NOOB_ERR_OUT_OF_MEMORY,
         };
         Failure::new(code, error.to_string())
     }
@@ -297,7 +298,7 @@ pub unsafe extern "C" fn noob_graph_builder_new(
 /// Reserves room for `nodes` more nodes and `edges` more edges (an optimisation only).
 ///
 /// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (more than a graph
-/// can hold).
+/// can hold), `NOOB_ERR_OUT_OF_MEMORY` (the builder's content is unchanged).
 ///
 /// # Safety
 /// `builder` must be NULL or a live builder.
@@ -310,13 +311,7 @@ pub unsafe extern "C" fn noob_graph_builder_reserve(
     guard("noob_graph_builder_reserve", || {
         // SAFETY: the caller promised a live builder or NULL.
         let b = unsafe { handle_mut(builder, "builder") }?;
-        if nodes > MAX_NODES || edges > u32::MAX as usize {
-            return Err(Failure::new(
-                noob_result::NOOB_ERR_LIMIT_EXCEEDED,
-                format!("cannot reserve {nodes} nodes and {edges} edges"),
-            ));
-        }
-        b.builder.reserve(nodes, edges);
+        b.builder.reserve(nodes, edges)?;
         Ok(())
     })
 }
@@ -402,8 +397,8 @@ pub unsafe extern "C" fn noob_graph_builder_add_nodes(
                 "too many nodes or name bytes",
             ));
         }
-        b.builder.reserve(count, 0);
-        b.builder.reserve_name_bytes(list.len() + 1);
+        b.builder.reserve(count, 0)?;
+        b.builder.reserve_name_bytes(list.len() + 1)?;
         for (i, name) in split_names(list).enumerate() {
             let id = b.builder.add_node(name)?;
             if !ids_out.is_null() {
@@ -474,7 +469,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_edges(
         if b.builder.edge_count() + pair_count > u32::MAX as usize {
             return Err(GraphError::TooLarge("edges").into());
         }
-        b.builder.reserve(0, pair_count);
+        b.builder.reserve(0, pair_count)?;
         for pair in pairs.chunks_exact(2) {
             b.builder.add_edge(pair[0], pair[1])?;
         }
@@ -556,7 +551,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_edges_text(
                 "too many nodes, edges or name bytes",
             ));
         }
-        b.builder.reserve(0, count / 2);
+        b.builder.reserve(0, count / 2)?;
         let mut list = split_names(list);
         while let (Some(from), Some(to)) = (list.next(), list.next()) {
             b.builder.add_edge_by_name(from, to)?;
@@ -626,8 +621,8 @@ pub unsafe extern "C" fn noob_graph_builder_add_dependencies(
                 "too many nodes, edges or name bytes",
             ));
         }
-        b.builder.reserve(group_count, edges);
-        b.builder.reserve_name_bytes(list.len() + 1);
+        b.builder.reserve(group_count, edges)?;
+        b.builder.reserve_name_bytes(list.len() + 1)?;
         let mut list = split_names(list);
         for &deps in counts {
             let node = b.builder.add_node(list.next().unwrap_or_default())?;

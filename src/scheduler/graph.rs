@@ -40,6 +40,8 @@ pub enum GraphError {
     },
     /// A capacity (`MAX_NODES`, `MAX_EDGES`, `MAX_NAME_BYTES`) would be exceeded.
     TooLarge(&'static str),
+    /// Memory for an explicit reservation could not be allocated.
+    OutOfMemory(&'static str),
 }
 
 impl fmt::Display for GraphError {
@@ -55,6 +57,7 @@ impl fmt::Display for GraphError {
                 write!(f, "{:?}", names[0])
             }
             GraphError::TooLarge(what) => write!(f, "too many {what}"),
+            GraphError::OutOfMemory(what) => write!(f, "out of memory reserving {what}"),
         }
     }
 }
@@ -175,12 +178,15 @@ impl Names {
         id
     }
 
-    fn reserve(&mut self, nodes: usize) {
+    fn try_reserve(&mut self, nodes: usize) -> Result<(), GraphError> {
+        let no_memory = |_| GraphError::OutOfMemory("nodes");
         self.starts
-            .reserve(nodes + usize::from(self.starts.is_empty()));
+            .try_reserve(nodes + usize::from(self.starts.is_empty()))
+            .map_err(no_memory)?;
         let (text, hasher) = (&self.text, &self.hasher);
         self.index
-            .reserve(nodes, |slot| hasher.hash_one(name_from(text, slot.start)));
+            .try_reserve(nodes, |slot| hasher.hash_one(name_from(text, slot.start)))
+            .map_err(|_| GraphError::OutOfMemory("nodes"))
     }
 
     fn heap_bytes(&self) -> usize {
@@ -218,15 +224,30 @@ impl GraphBuilder {
         GraphBuilder::default()
     }
 
-    /// Reserves room for `nodes` more names and `edges` more edges.
-    pub fn reserve(&mut self, nodes: usize, edges: usize) {
-        self.names.reserve(nodes);
-        self.edges.reserve(edges);
+    /// Reserves room for `nodes` more names and `edges` more edges. Errors:
+    /// `TooLarge` beyond the limits, `OutOfMemory` (nothing else changes).
+    pub fn reserve(&mut self, nodes: usize, edges: usize) -> Result<(), GraphError> {
+        if self.names.len() + nodes > MAX_NODES {
+            return Err(GraphError::TooLarge("nodes"));
+        }
+        if self.edges.len() + edges > MAX_EDGES {
+            return Err(GraphError::TooLarge("edges"));
+        }
+        self.names.try_reserve(nodes)?;
+        self.edges
+            .try_reserve(edges)
+            .map_err(|_| GraphError::OutOfMemory("edges"))
     }
 
     /// Reserves room for `bytes` more bytes of names (each name takes its length + 1).
-    pub fn reserve_name_bytes(&mut self, bytes: usize) {
-        self.names.text.reserve(bytes);
+    pub fn reserve_name_bytes(&mut self, bytes: usize) -> Result<(), GraphError> {
+        if self.names.text.len() + bytes > MAX_NAME_BYTES {
+            return Err(GraphError::TooLarge("name bytes"));
+        }
+        self.names
+            .text
+            .try_reserve(bytes)
+            .map_err(|_| GraphError::OutOfMemory("name bytes"))
     }
 
     /// The id of `name`, adding the node if it is new (adding a name twice gives the

@@ -13,7 +13,9 @@ use workloads::{chain, diamond_lattice, layered, wide, Workload};
 
 fn build(w: &Workload) -> Graph {
     let mut b = GraphBuilder::new();
-    b.reserve(w.names.len(), w.edges.len());
+    b.reserve(w.names.len(), w.edges.len()).unwrap();
+    b.reserve_name_bytes(w.names.iter().map(|n| n.len() + 1).sum())
+        .unwrap();
     for name in &w.names {
         b.add_node(name).unwrap();
     }

@@ -150,7 +150,13 @@ fn builder_reserve() {
             NOOB_ERR_LIMIT_EXCEEDED,
             "noob_graph_builder_reserve",
         );
+        assert_fails(
+            noob_graph_builder_reserve(b, 0, usize::MAX),
+            NOOB_ERR_LIMIT_EXCEEDED,
+            "noob_graph_builder_reserve",
+        );
         assert_eq!(noob_graph_builder_reserve(b, 0, 0), NOOB_OK);
+        assert_eq!(noob_graph_builder_reserve(b, 100, 100), NOOB_OK);
         noob_graph_builder_free(b);
     }
 }
