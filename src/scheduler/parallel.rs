@@ -15,6 +15,9 @@
 //! still run, or, with `stop_on_failure`, every node not started yet is Skipped.
 //! Every node ends Ran, Failed or Skipped, and the run always ends.
 //!
+//! With one worker there is no pool: the calling thread calls `f` in the graph's
+//! topological order (`Graph::topological_order`), so the order is reproducible.
+//!
 //! Guarantees to `f`: called once per node that runs, from one of the workers (the
 //! calling thread is worker 0; with one worker every call is on the calling thread);
 //! up to `workers` calls at once; a node's call starts after the calls of all its
@@ -121,6 +124,9 @@ where
     }
     .clamp(1, MAX_WORKERS)
     .min(n.max(1)); // never more threads than nodes
+    if workers == 1 {
+        return run_in_order(graph, options, f);
+    }
     let mut degrees = Vec::with_capacity(n);
     graph.in_degrees(&mut degrees);
     let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
@@ -148,9 +154,7 @@ where
     let mut deques = deques.into_iter().enumerate();
     let (_, first) = deques.next().expect("at least one worker");
     let mut started = 1;
-    if workers == 1 || n == 0 {
-        shared.work(0, &first);
-    } else {
+    {
         std::thread::scope(|scope| {
             for (index, deque) in deques {
                 let shared = &shared;
@@ -340,6 +344,52 @@ where
             failures,
             workers,
         }
+    }
+}
+
+/// One worker: the calling thread walks the graph's topological order, so no counter,
+/// deque or atomic is needed and the call order is that order exactly.
+fn run_in_order<E, F>(graph: &Graph, options: &ParallelOptions, f: F) -> RunReport<E>
+where
+    F: Fn(NodeId) -> Result<(), E>,
+{
+    let mut status = vec![NodeStatus::Ran; graph.node_count()];
+    let mut poisoned = vec![false; graph.node_count()];
+    let mut failures = Vec::new();
+    let mut stop = false;
+    for &node in graph.topological_order() {
+        let outcome = if poisoned[node as usize] || stop {
+            NodeStatus::Skipped
+        } else {
+            match catch_unwind(AssertUnwindSafe(|| f(node))) {
+                Ok(Ok(())) => NodeStatus::Ran,
+                Ok(Err(error)) => {
+                    failures.push((node, NodeFailure::Error(error)));
+                    NodeStatus::Failed
+                }
+                Err(payload) => {
+                    failures.push((node, NodeFailure::Panic(panic_message(&*payload))));
+                    NodeStatus::Failed
+                }
+            }
+        };
+        if outcome != NodeStatus::Ran {
+            status[node as usize] = outcome;
+            stop |= outcome == NodeStatus::Failed && options.stop_on_failure;
+            for &s in graph.successors(node) {
+                poisoned[s as usize] = true;
+            }
+        }
+    }
+    failures.sort_unstable_by_key(|(node, _)| *node);
+    let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
+    RunReport {
+        ran: count(NodeStatus::Ran),
+        failed: count(NodeStatus::Failed),
+        skipped: count(NodeStatus::Skipped),
+        status,
+        failures,
+        workers: 1,
     }
 }
 
