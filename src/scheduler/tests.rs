@@ -268,6 +268,48 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    #[test]
+    fn failures_skip_exactly_their_descendants(
+        (n, edges) in arb_dag(),
+        failing in proptest::collection::vec(0u32..40, 0..4),
+        workers in 1usize..4,
+    ) {
+        let graph = build_ids(n, &edges).unwrap();
+        let failing: HashSet<u32> = failing.into_iter().filter(|&v| (v as usize) < n).collect();
+        let mut doomed = vec![false; n];
+        let mut stack: Vec<u32> = failing.iter().copied().collect();
+        while let Some(v) = stack.pop() {
+            for &s in graph.successors(v) {
+                if !doomed[s as usize] {
+                    doomed[s as usize] = true;
+                    stack.push(s);
+                }
+            }
+        }
+        let report = run_parallel(&graph, &ParallelOptions { workers, stop_on_failure: false }, |v| {
+            if failing.contains(&v) { Err(v) } else { Ok(()) }
+        });
+        for v in 0..n as u32 {
+            let want = if doomed[v as usize] {
+                NodeStatus::Skipped
+            } else if failing.contains(&v) {
+                NodeStatus::Failed
+            } else {
+                NodeStatus::Ran
+            };
+            prop_assert_eq!(report.status[v as usize], want, "node {}", v);
+        }
+        let failed: Vec<u32> = report.failures.iter().map(|(v, _)| *v).collect();
+        let mut expected: Vec<u32> = failing.iter().copied().filter(|&v| !doomed[v as usize]).collect();
+        expected.sort_unstable();
+        prop_assert_eq!(failed, expected);
+        prop_assert_eq!(report.ran + report.failed + report.skipped, n);
+    }
+}
+
 #[test]
 fn parallel_runs_of_the_shared_workloads() {
     for w in [
