@@ -26,12 +26,13 @@
 use super::graph::{Graph, NodeId};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// How long an idle worker yields before it sleeps on the condition variable.
+/// How long an idle worker yields before it parks.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
 /// Most workers one run may use.
@@ -89,6 +90,13 @@ impl<E> RunReport<E> {
     }
 }
 
+/// A worker's parking spot.
+#[derive(Default)]
+struct Sleeper {
+    parked: AtomicBool,
+    thread: OnceLock<std::thread::Thread>,
+}
+
 /// Set in a node's status byte by a failed or skipped predecessor, before it
 /// decrements the node's counter.
 const POISONED: u8 = 0x80;
@@ -106,9 +114,9 @@ struct Shared<'a, F, E> {
     all_finished: AtomicBool,
     stop: AtomicBool,
     failures: Mutex<Vec<(NodeId, NodeFailure<E>)>>,
-    sleepers: AtomicUsize,
-    sleep_lock: Mutex<()>,
-    wake: Condvar,
+    /// How many workers are parked or about to park.
+    sleeping: AtomicUsize,
+    sleepers: Vec<CachePadded<Sleeper>>,
 }
 
 /// Runs `f` on every node of `graph`; see the module docs.
@@ -144,9 +152,10 @@ where
         all_finished: AtomicBool::new(n == 0),
         stop: AtomicBool::new(false),
         failures: Mutex::new(Vec::new()),
-        sleepers: AtomicUsize::new(0),
-        sleep_lock: Mutex::new(()),
-        wake: Condvar::new(),
+        sleeping: AtomicUsize::new(0),
+        sleepers: (0..workers)
+            .map(|_| CachePadded::new(Sleeper::default()))
+            .collect(),
     };
     for &source in graph.sources() {
         shared.injector.push(source);
@@ -177,6 +186,7 @@ where
     E: Send,
 {
     fn work(&self, index: usize, deque: &Worker<NodeId>) {
+        let _ = self.sleepers[index].thread.set(std::thread::current());
         let mut finished = 0usize;
         loop {
             let mut next = deque.pop().or_else(|| self.steal(index, deque));
@@ -209,7 +219,7 @@ where
                 if since.elapsed() < SPIN_BEFORE_SLEEP {
                     std::thread::yield_now();
                 } else {
-                    self.sleep();
+                    self.sleep(index);
                 }
             }
         }
@@ -285,9 +295,8 @@ where
         }
         if pushed {
             fence(Ordering::SeqCst);
-            if self.sleepers.load(Ordering::Relaxed) > 0 {
-                let _guard = self.sleep_lock.lock();
-                self.wake.notify_all();
+            if self.sleeping.load(Ordering::Relaxed) > 0 {
+                self.wake_sleepers();
             }
         }
         keep
@@ -300,27 +309,39 @@ where
             .map(|count| count.load(Ordering::SeqCst))
             .sum();
         if total == self.graph.node_count() {
-            self.all_finished.store(true, Ordering::Release);
-            let _guard = self.sleep_lock.lock();
-            self.wake.notify_all();
+            self.all_finished.store(true, Ordering::SeqCst);
+            self.wake_sleepers();
             return true;
         }
         self.all_finished.load(Ordering::Acquire)
     }
 
-    /// Waits for new work or the end. The timeout is a safety net only: wake-ups
-    /// are sent whenever work is pushed while someone sleeps.
-    fn sleep(&self) {
-        let mut guard = self.sleep_lock.lock();
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        let idle = !self.all_finished.load(Ordering::Acquire)
+    /// Parks until new work or the end. No lock: a worker announces itself, then
+    /// re-checks for work; a pusher publishes its work, then looks for sleepers
+    /// (both with SeqCst, so at least one sees the other), and an unpark sent before
+    /// the park makes the park return at once. The timeout is a safety net only.
+    fn sleep(&self, index: usize) {
+        let me = &self.sleepers[index];
+        me.parked.store(true, Ordering::SeqCst);
+        self.sleeping.fetch_add(1, Ordering::SeqCst);
+        let idle = !self.all_finished.load(Ordering::SeqCst)
             && self.injector.is_empty()
             && self.stealers.iter().all(|s| s.is_empty());
         if idle {
-            self.wake.wait_for(&mut guard, Duration::from_millis(5));
+            std::thread::park_timeout(Duration::from_millis(5));
         }
-        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        self.sleeping.fetch_sub(1, Ordering::SeqCst);
+        me.parked.store(false, Ordering::SeqCst);
+    }
+
+    fn wake_sleepers(&self) {
+        for sleeper in &self.sleepers {
+            if sleeper.parked.load(Ordering::SeqCst) {
+                if let Some(thread) = sleeper.thread.get() {
+                    thread.unpark();
+                }
+            }
+        }
     }
 
     fn into_report(self, workers: usize) -> RunReport<E> {
