@@ -24,6 +24,18 @@
 
 
 /**
+ * Not lent: in the shared idle list, or vacant (no memory).
+ */
+#define FREE 0
+
+/**
+ * Idle in one thread's cache.
+ */
+#define CACHED 1
+
+#define LENT 2
+
+/**
  * How many buffers one pool can lend at once.
  */
 #define NOOB_BUFFER_POOL_MAX_OUTSTANDING 16777216
@@ -53,6 +65,17 @@
  * Most worker threads one `noob_graph_run` may use.
  */
 #define NOOB_RUN_MAX_WORKERS 1024
+
+/**
+ * Lists and dicts may nest at most this deep (a scalar root has depth 0, `[1]` depth 1).
+ */
+#define NOOB_VALUE_MAX_DEPTH 256
+
+/**
+ * The node number of a value's root. Nodes are numbered in the order they appear in
+ * the blob, from 0 to the node count minus one.
+ */
+#define NOOB_VALUE_ROOT 0
 
 /**
  * The result of every fallible call. `NOOB_OK` is 0; a code's value never changes
@@ -128,6 +151,28 @@ enum noob_result
    * A node callback of a parallel run reported failure.
    */
   NOOB_ERR_CALLBACK_FAILED = 15,
+  /**
+   * A blob is not a valid serialized value; the detail message gives the byte offset.
+   */
+  NOOB_ERR_DECODE = 30,
+  /**
+   * A value builder call came out of order (a value where a key is due, an `end`
+   * that matches no open container, a build before the value is complete, ...).
+   */
+  NOOB_ERR_BUILDER_STATE = 31,
+  /**
+   * A value was read as a kind it is not (e.g. the int of a str).
+   */
+  NOOB_ERR_WRONG_TYPE = 32,
+  /**
+   * A dict would hold the same key twice.
+   */
+  NOOB_ERR_DUPLICATE_KEY = 33,
+  /**
+   * A caller's callback asked to stop (returned non-zero); the detail message says
+   * which callback and what it returned.
+   */
+  NOOB_ERR_CALLBACK = 34,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -138,12 +183,51 @@ typedef uint32_t noob_result;
 #endif // __cplusplus
 
 /**
+ * The kind of a value node.
+ */
+enum noob_value_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  NOOB_VALUE_NULL = 0,
+  NOOB_VALUE_BOOL = 1,
+  NOOB_VALUE_INT = 2,
+  NOOB_VALUE_FLOAT = 3,
+  NOOB_VALUE_STR = 4,
+  NOOB_VALUE_BYTES = 5,
+  NOOB_VALUE_LIST = 6,
+  NOOB_VALUE_DICT = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum noob_value_type noob_value_type;
+#else
+typedef uint32_t noob_value_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A pool of pre-allocated, fixed-size byte buffers.
  *
  * Thread safety: every function may be called on the same pool from many threads
  * at once, except `noob_buffer_pool_free`, which must be the last call on it.
  */
 typedef struct noob_buffer_pool noob_buffer_pool;
+
+/**
+ * An encoded blob owned by the library.
+ *
+ * Thread safety: immutable; read from any thread, free once after the last read.
+ */
+typedef struct noob_bytes noob_bytes;
+
+/**
+ * Several encoded blobs owned by the library (the output of a batch encode).
+ *
+ * Thread safety: immutable; read from any thread, free once after the last read.
+ */
+typedef struct noob_bytes_list noob_bytes_list;
 
 /**
  * An immutable, checked dependency graph (a DAG).
@@ -170,6 +254,28 @@ typedef struct noob_graph_builder noob_graph_builder;
 typedef struct noob_scheduler noob_scheduler;
 
 /**
+ * A decoded (or built) value: the validated blob kept as it is, with an index over
+ * it. Its parts are *nodes*, named by number (`size_t`): the root is
+ * `NOOB_VALUE_ROOT` (0), and the list, dict and lookup functions give the numbers of
+ * the others. A node number is only meaningful with the value it came from; an
+ * unknown number is refused with `NOOB_ERR_INVALID_ARGUMENT`.
+ *
+ * Thread safety: every reading function may be called from many threads at once;
+ * `noob_value_free` must be the last call on it.
+ */
+typedef struct noob_value noob_value;
+
+/**
+ * Builds one value by pushing scalars and opening and closing lists and dicts,
+ * writing the encoded blob as it goes (counts are patched when a container closes,
+ * so they need not be known in advance). Inside a dict, each value is preceded by
+ * `noob_value_builder_push_key`. A refused call leaves the builder unchanged.
+ *
+ * Thread safety: use a builder from one thread at a time.
+ */
+typedef struct noob_value_builder noob_value_builder;
+
+/**
  * A lent buffer. `data` points to `len` writable bytes that belong to the holder
  * alone until `noob_buffer_pool_release(pool, token)` or `noob_buffer_pool_free(pool)`;
  * after either, `data` must not be used.
@@ -190,7 +296,7 @@ typedef struct noob_buffer_pool_stats {
   size_t buffer_size;
   size_t max_pooled;
   /**
-   * Idle buffers ready to lend.
+   * Idle buffers ready to lend (shared list and per-thread caches).
    */
   size_t pooled;
   /**
@@ -277,13 +383,40 @@ typedef struct noob_scheduler_counts {
   size_t done;
 } noob_scheduler_counts;
 
+/**
+ * Callbacks for `noob_value_visit`, one per event of a depth-first walk
+ * (zero-initialise the struct and set the ones you need). Each gets
+ * the caller's `userdata` first and returns 0 to go on, anything else to stop the
+ * walk (`noob_value_visit` then returns `NOOB_ERR_CALLBACK`). A NULL callback skips
+ * its events. Strings and bytes are borrowed views valid until the value is freed
+ * (strings are UTF-8, not NUL-terminated). Containers: `on_begin_list(count)`, the
+ * items, `on_end_list`; `on_begin_dict(count)`, then for each entry `on_key` and the
+ * value, then `on_end_dict`.
+ */
+typedef struct noob_value_visitor {
+  int32_t (*on_null)(void *userdata);
+  int32_t (*on_bool)(void *userdata, bool value);
+  int32_t (*on_int)(void *userdata, int64_t value);
+  int32_t (*on_float)(void *userdata, double value);
+  int32_t (*on_str)(void *userdata, const char *text, size_t len);
+  int32_t (*on_bytes)(void *userdata, const uint8_t *data, size_t len);
+  int32_t (*on_begin_list)(void *userdata, size_t count);
+  int32_t (*on_end_list)(void *userdata);
+  int32_t (*on_begin_dict)(void *userdata, size_t count);
+  int32_t (*on_key)(void *userdata, const char *key, size_t len);
+  int32_t (*on_end_dict)(void *userdata);
+} noob_value_visitor;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
  * Creates a pool of `buffer_size`-byte buffers that keeps at most `max_pooled` idle
- * buffers (released buffers beyond that are freed). No buffer is allocated yet; see
+ * buffers in its shared list (released buffers beyond that are freed), plus one per
+ * thread: a thread keeps the last buffer it released and gets it back on its next
+ * acquire without taking a lock, and hands it back when it exits. With
+ * `max_pooled == 0` nothing is kept. No buffer is allocated yet; see
  * `noob_buffer_pool_prefill`. Buffers are 64-byte aligned.
  *
  * Errors: `NOOB_ERR_INVALID_ARGUMENT` if `buffer_size` is 0 or too large,
@@ -298,7 +431,7 @@ noob_result noob_buffer_pool_new(size_t buffer_size,
                                  struct noob_buffer_pool **pool_out);
 
 /**
- * Allocates idle buffers until `count` are idle (never more than `max_pooled`), so
+ * Allocates idle buffers until `count` are in the shared list (at most `max_pooled`), so
  * that later acquires do not allocate. Writes how many were added to `added_out`
  * (which may be NULL if the count is not wanted).
  *
@@ -335,7 +468,8 @@ noob_result noob_buffer_pool_acquire(const struct noob_buffer_pool *pool,
 noob_result noob_buffer_pool_release(const struct noob_buffer_pool *pool, uint64_t token);
 
 /**
- * Reads the pool's counters.
+ * Reads the pool's counters. It walks every buffer the pool holds: O(buffers), so
+ * call it for monitoring, not on a hot path.
  *
  * # Safety
  * `pool` must be NULL or a live pool; `stats_out` NULL or writable.
@@ -848,6 +982,514 @@ noob_result noob_scheduler_get_counts(const struct noob_scheduler *scheduler,
  * `scheduler` must be NULL or a scheduler from `noob_scheduler_new` not freed before.
  */
 void noob_scheduler_free(struct noob_scheduler *scheduler);
+
+/**
+ * Creates an empty value builder. On success `*builder_out` owns it: free it exactly
+ * once with `noob_value_builder_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` if `builder_out` is NULL.
+ *
+ * # Safety
+ * `builder_out` must be NULL or valid for writing a pointer.
+ */
+noob_result noob_value_builder_new(struct noob_value_builder **builder_out);
+
+/**
+ * Pushes a null. Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`,
+ * `NOOB_ERR_BUILDER_STATE` (a key is due, or the root value is already complete).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_null(struct noob_value_builder *builder);
+
+/**
+ * Pushes a bool. Errors as `noob_value_builder_push_null`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_bool(struct noob_value_builder *builder, bool value);
+
+/**
+ * Pushes a 64-bit signed int. Errors as `noob_value_builder_push_null`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_int(struct noob_value_builder *builder, int64_t value);
+
+/**
+ * Pushes a double; every bit pattern (NaN payloads, -0.0) is kept.
+ * Errors as `noob_value_builder_push_null`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_float(struct noob_value_builder *builder, double value);
+
+/**
+ * Pushes a string: `len` bytes of UTF-8 at `text` (not NUL-terminated; NUL bytes are
+ * kept; `text` may be NULL only when `len` is 0). The bytes are copied.
+ *
+ * Errors (builder unchanged): as `noob_value_builder_push_null`, plus
+ * `NOOB_ERR_INVALID_UTF8` (the message gives the offset of the first bad byte) and
+ * `NOOB_ERR_LIMIT_EXCEEDED` (longer than 4294967295 bytes).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `text` must point to `len` readable bytes.
+ */
+noob_result noob_value_builder_push_str(struct noob_value_builder *builder,
+                                        const char *text_ptr,
+                                        size_t len);
+
+/**
+ * Pushes a byte string of `len` bytes at `data` (NULL only when `len` is 0), copied.
+ *
+ * Errors (builder unchanged): as `noob_value_builder_push_null`, plus
+ * `NOOB_ERR_LIMIT_EXCEEDED` (longer than 4294967295 bytes).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `data` must point to `len` readable bytes.
+ */
+noob_result noob_value_builder_push_bytes(struct noob_value_builder *builder,
+                                          const uint8_t *data,
+                                          size_t len);
+
+/**
+ * Opens a list; push its items, then `noob_value_builder_end_list`.
+ *
+ * Errors (builder unchanged): as `noob_value_builder_push_null`, plus
+ * `NOOB_ERR_LIMIT_EXCEEDED` (deeper than `NOOB_VALUE_MAX_DEPTH`).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_begin_list(struct noob_value_builder *builder);
+
+/**
+ * Closes the innermost open container, which must be a list.
+ *
+ * Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUILDER_STATE` (no
+ * container open, or the innermost one is a dict).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_end_list(struct noob_value_builder *builder);
+
+/**
+ * Opens a dict; then, for each entry, `noob_value_builder_push_key` and one value
+ * (a scalar, or a container opened and closed); then `noob_value_builder_end_dict`.
+ *
+ * Errors: as `noob_value_builder_begin_list`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_begin_dict(struct noob_value_builder *builder);
+
+/**
+ * Pushes the key of the next entry of the innermost open dict: `len` bytes of UTF-8
+ * at `key` (NULL only when `len` is 0), copied.
+ *
+ * Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_BUILDER_STATE` (no dict is the innermost open container, or the previous
+ * key has no value yet), `NOOB_ERR_DUPLICATE_KEY` (the dict already holds this key),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `key` must point to `len` readable bytes.
+ */
+noob_result noob_value_builder_push_key(struct noob_value_builder *builder,
+                                        const char *key,
+                                        size_t len);
+
+/**
+ * Closes the innermost open container, which must be a dict whose last key has its
+ * value. Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUILDER_STATE`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_end_dict(struct noob_value_builder *builder);
+
+/**
+ * Forgets everything pushed so far; the builder is empty again.
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_reset(struct noob_value_builder *builder);
+
+/**
+ * Finishes the value as an immutable tree. On success `*value_out` owns it (free it
+ * exactly once with `noob_value_free`) and the builder is empty, ready for the next
+ * value.
+ *
+ * Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUILDER_STATE` (no
+ * value pushed, or containers still open).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `value_out` NULL or writable.
+ */
+noob_result noob_value_builder_build(struct noob_value_builder *builder,
+                                     struct noob_value **value_out);
+
+/**
+ * Finishes the value as an encoded blob (no tree is built). On success `*bytes_out`
+ * owns the blob (free it exactly once with `noob_bytes_free`) and the builder is
+ * empty, ready for the next value.
+ *
+ * Errors: as `noob_value_builder_build`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `bytes_out` NULL or writable.
+ */
+noob_result noob_value_builder_build_encoded(struct noob_value_builder *builder,
+                                             struct noob_bytes **bytes_out);
+
+/**
+ * Frees a builder and anything pushed into it. NULL is accepted and does nothing.
+ * Call it exactly once per builder.
+ *
+ * # Safety
+ * `builder` must be NULL or a builder from `noob_value_builder_new` not freed before.
+ */
+void noob_value_builder_free(struct noob_value_builder *builder);
+
+/**
+ * Decodes the blob of `len` bytes at `data` (NULL only when `len` is 0). The blob is
+ * validated, then copied (it is not referenced after the call). On success
+ * `*value_out` owns the value: free it exactly once with `noob_value_free`.
+ *
+ * Any byte string is safe to pass: a blob that is not valid (wrong magic, unknown
+ * version, truncated, lying lengths, invalid UTF-8, nesting deeper than
+ * `NOOB_VALUE_MAX_DEPTH`, a repeated dict key, trailing bytes) gives
+ * `NOOB_ERR_DECODE`, and the detail message names the problem and its byte offset.
+ * Memory use is bounded by a small multiple of `len` (about 50 bytes per node; each
+ * node takes at least one byte of blob). Other errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes; `value_out` must be NULL or writable.
+ */
+noob_result noob_value_decode(const uint8_t *data, size_t len, struct noob_value **value_out);
+
+/**
+ * Writes how many nodes the value has (node numbers run from 0 to this minus one).
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `count_out` NULL or writable.
+ */
+noob_result noob_value_node_count(const struct noob_value *value, size_t *count_out);
+
+/**
+ * Frees a value; every string and byte view taken from it becomes invalid. NULL is
+ * accepted and does nothing. Call it exactly once per value, after every other call
+ * on it has returned.
+ *
+ * # Safety
+ * `value` must be NULL or a value from `noob_value_decode` / `noob_value_builder_build`
+ * not freed before.
+ */
+void noob_value_free(struct noob_value *value);
+
+/**
+ * Writes the kind of node `node`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `type_out` NULL or writable.
+ */
+noob_result noob_value_node_type(const struct noob_value *value,
+                                 size_t node,
+                                 noob_value_type *type_out);
+
+/**
+ * Writes the node's length: items of a list, entries of a dict, bytes of a str or
+ * bytes value.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE` (a null, bool, int or float has no length).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `len_out` NULL or writable.
+ */
+noob_result noob_value_node_len(const struct noob_value *value, size_t node, size_t *len_out);
+
+/**
+ * Reads a bool.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `bool_out` NULL or writable.
+ */
+noob_result noob_value_node_get_bool(const struct noob_value *value, size_t node, bool *bool_out);
+
+/**
+ * Reads an int (a float is not converted).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `int_out` NULL or writable.
+ */
+noob_result noob_value_node_get_int(const struct noob_value *value, size_t node, int64_t *int_out);
+
+/**
+ * Reads a float (an int is not converted).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `float_out` NULL or writable.
+ */
+noob_result noob_value_node_get_float(const struct noob_value *value,
+                                      size_t node,
+                                      double *float_out);
+
+/**
+ * Borrows a string: `*text_out` points to `*len_out` bytes of UTF-8, not
+ * NUL-terminated, valid until the value is freed.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_get_str(const struct noob_value *value,
+                                    size_t node,
+                                    const char **text_out,
+                                    size_t *len_out);
+
+/**
+ * Borrows a byte string: `*data_out` points to `*len_out` bytes valid until the value
+ * is freed. The bytes are where the blob holds them: no alignment is promised.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_get_bytes(const struct noob_value *value,
+                                      size_t node,
+                                      const uint8_t **data_out,
+                                      size_t *len_out);
+
+/**
+ * Writes the node number of item `index` of a list.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+ * `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a list).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `item_out` NULL or writable.
+ */
+noob_result noob_value_node_list_get(const struct noob_value *value,
+                                     size_t node,
+                                     size_t index,
+                                     size_t *item_out);
+
+/**
+ * Borrows entry `index` of a dict (entries keep their encoded order): its key (UTF-8,
+ * not NUL-terminated, valid until the value is freed) and its value's node number.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+ * `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a dict).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_dict_entry(const struct noob_value *value,
+                                       size_t node,
+                                       size_t index,
+                                       const char **key_out,
+                                       size_t *key_len_out,
+                                       size_t *item_out);
+
+/**
+ * Writes the node number of the value stored under `key` (`key_len` bytes of UTF-8;
+ * NULL only when `key_len` is 0) in a dict. The search is linear in the number of
+ * entries.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_WRONG_TYPE` (not a dict),
+ * `NOOB_ERR_NOT_FOUND` (no such key).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `key` must point to `key_len` readable
+ * bytes; `item_out` NULL or writable.
+ */
+noob_result noob_value_node_dict_find(const struct noob_value *value,
+                                      size_t node,
+                                      const char *key,
+                                      size_t key_len,
+                                      size_t *item_out);
+
+/**
+ * Walks node `node` of `value` depth first in one call, reporting each part to the
+ * `visitor`'s callbacks (on this thread, one at a time, in blob order) with
+ * `userdata`. This is the fast way to convert a whole value: one library call per
+ * value instead of one per node. Callbacks may call the library's reading functions
+ * on `value` but must not free it.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`value` or `visitor`), `NOOB_ERR_INVALID_ARGUMENT`
+ * (no such node), `NOOB_ERR_CALLBACK` (a callback returned non-zero: the walk stopped
+ * there; the message names the callback and its answer).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `visitor` NULL or a valid visitor whose
+ * callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit(const struct noob_value *value,
+                             size_t node,
+                             const struct noob_value_visitor *visitor,
+                             void *userdata);
+
+/**
+ * Validates the blob of `len` bytes at `data` (NULL only when `len` is 0) and walks
+ * its value in place, as `noob_value_visit` does, without copying the blob and
+ * without keeping anything: the fast way to convert a blob once. No callback runs
+ * unless the whole blob is valid; the views passed to callbacks point into `data`
+ * and are valid as long as the caller keeps `data`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`data` with a non-zero `len`, or `visitor`),
+ * `NOOB_ERR_DECODE` (as `noob_value_decode`; no callback was called),
+ * `NOOB_ERR_CALLBACK` (a callback returned non-zero).
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes that do not change during the call;
+ * `visitor` NULL or a valid visitor whose callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit_blob(const uint8_t *data,
+                                  size_t len,
+                                  const struct noob_value_visitor *visitor,
+                                  void *userdata);
+
+/**
+ * Writes the exact size in bytes of the blob that `noob_value_node_encode_into`
+ * writes for node `node` (any node, not only the root): the bound to size a buffer
+ * with.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `size_out` NULL or writable.
+ */
+noob_result noob_value_node_encoded_size(const struct noob_value *value,
+                                         size_t node,
+                                         size_t *size_out);
+
+/**
+ * Encodes node `node` as a blob of its own into the caller's `buffer` of `capacity`
+ * bytes (NULL only when `capacity` is 0). On success `*size_out` is the blob's length.
+ * If the blob does not fit, nothing is written to `buffer`, the result is
+ * `NOOB_ERR_BUFFER_TOO_SMALL` and `*size_out` is the size needed (so a call with
+ * `capacity` 0 asks for the size).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`value` or `size_out`, or `buffer` with a non-zero
+ * capacity), `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `buffer` must point to `capacity` writable
+ * bytes; `size_out` NULL or writable.
+ */
+noob_result noob_value_node_encode_into(const struct noob_value *value,
+                                        size_t node,
+                                        uint8_t *buffer,
+                                        size_t capacity,
+                                        size_t *size_out);
+
+/**
+ * Encodes node `node` as a new library-owned blob. On success `*bytes_out` owns it:
+ * free it exactly once with `noob_bytes_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `bytes_out` NULL or writable.
+ */
+noob_result noob_value_node_encode(const struct noob_value *value,
+                                   size_t node,
+                                   struct noob_bytes **bytes_out);
+
+/**
+ * Encodes `count` nodes in parallel (on the library's worker threads) into one
+ * library-owned list of blobs, in order: blob `i` holds node `nodes[i]` of
+ * `values[i]`, or the root of `values[i]` when `nodes` is NULL. `values` may be NULL
+ * only when `count` is 0. On success `*list_out` owns the list: free it exactly once
+ * with `noob_bytes_list_free`. The values must stay alive until the call returns.
+ *
+ * Errors (nothing is output): `NOOB_ERR_NULL_POINTER` (`values`, any of its entries,
+ * or `list_out`; the message gives the index), `NOOB_ERR_INVALID_ARGUMENT` (no such
+ * node; the message gives the index).
+ *
+ * # Safety
+ * `values` must point to `count` readable pointers, each NULL or a live value;
+ * `nodes` NULL or `count` readable node numbers; `list_out` NULL or writable.
+ */
+noob_result noob_value_encode_batch(const struct noob_value *const *values,
+                                    const size_t *nodes,
+                                    size_t count,
+                                    struct noob_bytes_list **list_out);
+
+/**
+ * Borrows a blob's bytes: `*data_out` points to `*len_out` bytes valid until
+ * `noob_bytes_free(bytes)`. Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `bytes` must be NULL or a live blob; the outputs NULL or writable.
+ */
+noob_result noob_bytes_get(const struct noob_bytes *bytes,
+                           const uint8_t **data_out,
+                           size_t *len_out);
+
+/**
+ * Frees a blob. NULL is accepted and does nothing. Call it exactly once per blob.
+ *
+ * # Safety
+ * `bytes` must be NULL or a blob from this library not freed before.
+ */
+void noob_bytes_free(struct noob_bytes *bytes);
+
+/**
+ * Writes how many blobs the list holds. Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list` must be NULL or a live list; `len_out` NULL or writable.
+ */
+noob_result noob_bytes_list_len(const struct noob_bytes_list *list, size_t *len_out);
+
+/**
+ * Borrows blob `index` of the list: `*data_out` points to `*len_out` bytes valid
+ * until `noob_bytes_list_free(list)`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (`index` out of range).
+ *
+ * # Safety
+ * `list` must be NULL or a live list; the outputs NULL or writable.
+ */
+noob_result noob_bytes_list_get(const struct noob_bytes_list *list,
+                                size_t index,
+                                const uint8_t **data_out,
+                                size_t *len_out);
+
+/**
+ * Frees a list of blobs. NULL is accepted and does nothing. Call it exactly once.
+ *
+ * # Safety
+ * `list` must be NULL or a list from `noob_value_encode_batch` not freed before.
+ */
+void noob_bytes_list_free(struct noob_bytes_list *list);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH", NUL-terminated, static. Never NULL.

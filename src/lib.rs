@@ -7,5 +7,6 @@
 pub mod buffer_pool;
 pub mod ffi;
 pub mod scheduler;
+pub mod serializer;
 
 pub use buffer_pool::{BufferLease, BufferPool, BufferToken, PoolError, PoolStats};

@@ -7,4 +7,5 @@ mod boundary;
 pub mod buffer_pool;
 pub mod result;
 pub mod scheduler;
+pub mod serializer;
 pub mod version;

@@ -43,12 +43,24 @@ pub enum noob_result {
     NOOB_ERR_NOT_HANDED_OUT = 14,
     /// A node callback of a parallel run reported failure.
     NOOB_ERR_CALLBACK_FAILED = 15,
+    /// A blob is not a valid serialized value; the detail message gives the byte offset.
+    NOOB_ERR_DECODE = 30,
+    /// A value builder call came out of order (a value where a key is due, an `end`
+    /// that matches no open container, a build before the value is complete, ...).
+    NOOB_ERR_BUILDER_STATE = 31,
+    /// A value was read as a kind it is not (e.g. the int of a str).
+    NOOB_ERR_WRONG_TYPE = 32,
+    /// A dict would hold the same key twice.
+    NOOB_ERR_DUPLICATE_KEY = 33,
+    /// A caller's callback asked to stop (returned non-zero); the detail message says
+    /// which callback and what it returned.
+    NOOB_ERR_CALLBACK = 34,
 }
 
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 16] = [
+pub(crate) const ALL_RESULTS: [noob_result; 21] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -65,6 +77,11 @@ pub(crate) const ALL_RESULTS: [noob_result; 16] = [
     noob_result::NOOB_ERR_ALREADY_DONE,
     noob_result::NOOB_ERR_NOT_HANDED_OUT,
     noob_result::NOOB_ERR_CALLBACK_FAILED,
+    noob_result::NOOB_ERR_DECODE,
+    noob_result::NOOB_ERR_BUILDER_STATE,
+    noob_result::NOOB_ERR_WRONG_TYPE,
+    noob_result::NOOB_ERR_DUPLICATE_KEY,
+    noob_result::NOOB_ERR_CALLBACK,
 ];
 
 impl noob_result {
@@ -89,6 +106,11 @@ impl noob_result {
             noob_result::NOOB_ERR_ALREADY_DONE => "node already marked done\0",
             noob_result::NOOB_ERR_NOT_HANDED_OUT => "node was not handed out by get_ready\0",
             noob_result::NOOB_ERR_CALLBACK_FAILED => "a node callback failed\0",
+            noob_result::NOOB_ERR_DECODE => "invalid serialized value\0",
+            noob_result::NOOB_ERR_BUILDER_STATE => "value builder call out of order\0",
+            noob_result::NOOB_ERR_WRONG_TYPE => "value is of another type\0",
+            noob_result::NOOB_ERR_DUPLICATE_KEY => "duplicate dict key\0",
+            noob_result::NOOB_ERR_CALLBACK => "a callback asked to stop\0",
         }
     }
 }
