@@ -368,6 +368,26 @@ typedef struct noob_run_summary {
 } noob_run_summary;
 
 /**
+ * A live, read-only view of a run, kept current by the library after every call
+ * that changes the run (see `noob_scheduler_get_view`).
+ *
+ * `queue` lists every node made ready in this run, in order: `queue[0..handed_out_end]`
+ * were handed out, `queue[handed_out_end..queued_end]` are ready and not handed out yet.
+ * The nodes a mark-done call made ready are the entries between `queued_end` before and
+ * after the call. The run is complete when `done == node_count`.
+ */
+typedef struct noob_scheduler_view {
+  /**
+   * `node_count` slots; entries at and beyond `queued_end` are meaningless.
+   */
+  const uint32_t *queue;
+  size_t node_count;
+  size_t handed_out_end;
+  size_t queued_end;
+  size_t done;
+} noob_scheduler_view;
+
+/**
  * Counters of a run.
  */
 typedef struct noob_scheduler_counts {
@@ -953,6 +973,35 @@ noob_result noob_scheduler_mark_done_many(struct noob_scheduler *scheduler,
                                           uint32_t *newly_ready_out,
                                           size_t cap,
                                           size_t *count_out);
+
+/**
+ * Marks the handed-out node `node` done, as `noob_scheduler_mark_done` with no
+ * outputs: two arguments, for callers that pay per argument (cffi). The nodes it
+ * made ready are read from the view (`noob_scheduler_get_view`): the queue entries
+ * between `queued_end` before and after the call.
+ *
+ * Errors, each changing nothing: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`,
+ * `NOOB_ERR_ALREADY_DONE`, `NOOB_ERR_NOT_HANDED_OUT`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler.
+ */
+noob_result noob_scheduler_finish(struct noob_scheduler *scheduler, uint32_t node);
+
+/**
+ * Writes a pointer to the scheduler's live view (`noob_scheduler_view`) to
+ * `*view_out`. The view stays valid, and is updated in place by every call that
+ * changes the run, until `noob_scheduler_free`; read it on the thread that owns the
+ * scheduler, between calls. With it a caller needs no call to learn how many nodes
+ * are ready or done, or which nodes a mark-done call made ready.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `scheduler` NULL or live; `view_out` NULL or writable.
+ */
+noob_result noob_scheduler_get_view(const struct noob_scheduler *scheduler,
+                                    const struct noob_scheduler_view **view_out);
 
 /**
  * Writes whether every node is done to `*done_out` (true at once for an empty graph).

@@ -279,6 +279,37 @@ fn abi_drives_follow_the_documented_order() {
             }
             assert_eq!(queue_log.len(), n);
             assert_eq!(expected_queue, queue_log);
+            // The two-argument call plus the live view give the same drive.
+            ok(noob_scheduler_reset(s));
+            let mut view = null();
+            ok(noob_scheduler_get_view(s, &mut view));
+            // Read the view by value between calls: the library updates it in place.
+            let snap = || view.read();
+            let mut finished = Vec::new();
+            while snap().done < snap().node_count {
+                ok(noob_scheduler_get_ready(
+                    s,
+                    usize::MAX,
+                    ready.as_mut_ptr(),
+                    n,
+                    &mut count,
+                ));
+                assert_eq!(snap().handed_out_end, snap().queued_end);
+                for &id in &ready[..count].to_vec() {
+                    let before = snap().queued_end;
+                    ok(noob_scheduler_finish(s, id));
+                    let v = snap();
+                    let newly =
+                        std::slice::from_raw_parts(v.queue.add(before), v.queued_end - before);
+                    assert!(
+                        newly.windows(2).all(|w| w[0] < w[1]),
+                        "released in id order"
+                    );
+                    finished.push(id);
+                }
+            }
+            assert_eq!(std::slice::from_raw_parts(snap().queue, n), &order[..]);
+            assert_eq!(finished, order);
             noob_scheduler_free(s);
             noob_graph_free(g);
         }

@@ -77,6 +77,55 @@ pub struct noob_graph {
 #[allow(non_camel_case_types)]
 pub struct noob_scheduler {
     run: Scheduler,
+    /// Kept current by every call that changes the run (see `noob_scheduler_get_view`).
+    view: noob_scheduler_view,
+}
+
+impl noob_scheduler {
+    fn new(run: Scheduler) -> Self {
+        let mut scheduler = noob_scheduler {
+            run,
+            view: noob_scheduler_view {
+                queue: std::ptr::null(),
+                node_count: 0,
+                handed_out_end: 0,
+                queued_end: 0,
+                done: 0,
+            },
+        };
+        scheduler.refresh();
+        scheduler
+    }
+
+    fn refresh(&mut self) {
+        let counts = self.run.counts();
+        let handed_out_end = counts.done + counts.out;
+        self.view = noob_scheduler_view {
+            queue: self.run.queue_ptr(),
+            node_count: counts.nodes,
+            handed_out_end,
+            queued_end: handed_out_end + counts.ready,
+            done: counts.done,
+        };
+    }
+}
+
+/// A live, read-only view of a run, kept current by the library after every call
+/// that changes the run (see `noob_scheduler_get_view`).
+///
+/// `queue` lists every node made ready in this run, in order: `queue[0..handed_out_end]`
+/// were handed out, `queue[handed_out_end..queued_end]` are ready and not handed out yet.
+/// The nodes a mark-done call made ready are the entries between `queued_end` before and
+/// after the call. The run is complete when `done == node_count`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+pub struct noob_scheduler_view {
+    /// `node_count` slots; entries at and beyond `queued_end` are meaningless.
+    pub queue: *const u32,
+    pub node_count: usize,
+    pub handed_out_end: usize,
+    pub queued_end: usize,
+    pub done: usize,
 }
 
 /// Sizes of a graph.
@@ -1133,9 +1182,7 @@ pub unsafe extern "C" fn noob_scheduler_new(
         // SAFETY: the caller promised a live graph or NULL.
         let g = Arc::clone(&unsafe { handle(graph, "graph") }?.graph);
         let out = out_ptr(scheduler_out, "scheduler_out")?;
-        let scheduler = Box::new(noob_scheduler {
-            run: Scheduler::new(g),
-        });
+        let scheduler = Box::new(noob_scheduler::new(Scheduler::new(g)));
         // SAFETY: checked non-NULL; promised writable.
         unsafe { out.write(Box::into_raw(scheduler)) };
         Ok(())
@@ -1152,7 +1199,9 @@ pub unsafe extern "C" fn noob_scheduler_new(
 pub unsafe extern "C" fn noob_scheduler_reset(scheduler: *mut noob_scheduler) -> noob_result {
     guard("noob_scheduler_reset", || {
         // SAFETY: the caller promised a live scheduler or NULL.
-        unsafe { handle_mut(scheduler, "scheduler") }?.run.reset();
+        let h = unsafe { handle_mut(scheduler, "scheduler") }?;
+        h.run.reset();
+        h.refresh();
         Ok(())
     })
 }
@@ -1179,19 +1228,20 @@ pub unsafe extern "C" fn noob_scheduler_get_ready(
 ) -> noob_result {
     guard("noob_scheduler_get_ready", || {
         // SAFETY: the caller promised a live scheduler or NULL.
-        let s = &mut unsafe { handle_mut(scheduler, "scheduler") }?.run;
+        let h = unsafe { handle_mut(scheduler, "scheduler") }?;
         let out = IdsOut::new(ids_out, ids_cap, "ids_out")?;
         let count = out_ptr(count_out, "count_out")?;
-        let wanted = max.min(s.ready_count());
+        let wanted = max.min(h.run.ready_count());
         if wanted > ids_cap {
             return Err(too_small(count_out, wanted, ids_cap, "ids_out"));
         }
-        let handed = s.get_ready(wanted);
+        let handed = h.run.get_ready(wanted);
         // SAFETY: handed.len() == wanted <= ids_cap; both pointers promised writable.
         unsafe {
             out.write(handed);
             count.write(handed.len());
         }
+        h.refresh();
         Ok(())
     })
 }
@@ -1279,7 +1329,7 @@ unsafe fn mark_done_impl(
 ) -> noob_result {
     guard(function, || {
         // SAFETY: the caller promised a live scheduler or NULL.
-        let s = &mut unsafe { handle_mut(scheduler, "scheduler") }?.run;
+        let h = unsafe { handle_mut(scheduler, "scheduler") }?;
         // SAFETY: the caller promised `count` readable ids.
         let nodes = unsafe { ids(nodes, count, "nodes") }?;
         let out = IdsOut::new(newly_ready_out, cap, "newly_ready_out")?;
@@ -1288,11 +1338,12 @@ unsafe fn mark_done_impl(
         } else {
             cap
         };
+        let s = &mut h.run;
         let result = match *nodes {
             [one] => s.mark_one_done(one, limit),
             _ => s.mark_done_many(nodes, limit),
         };
-        match result {
+        let outcome = match result {
             Ok(newly) => {
                 // SAFETY: newly.len() <= limit == cap when the array is given.
                 unsafe {
@@ -1309,7 +1360,61 @@ unsafe fn mark_done_impl(
                 Err(too_small(count_out, needed, cap, "newly_ready_out"))
             }
             Err(error) => Err(run_failure(s.graph(), error)),
-        }
+        };
+        h.refresh();
+        outcome
+    })
+}
+
+/// Marks the handed-out node `node` done, as `noob_scheduler_mark_done` with no
+/// outputs: two arguments, for callers that pay per argument (cffi). The nodes it
+/// made ready are read from the view (`noob_scheduler_get_view`): the queue entries
+/// between `queued_end` before and after the call.
+///
+/// Errors, each changing nothing: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`,
+/// `NOOB_ERR_ALREADY_DONE`, `NOOB_ERR_NOT_HANDED_OUT`.
+///
+/// # Safety
+/// `scheduler` must be NULL or a live scheduler.
+#[no_mangle]
+pub unsafe extern "C" fn noob_scheduler_finish(
+    scheduler: *mut noob_scheduler,
+    node: u32,
+) -> noob_result {
+    guard("noob_scheduler_finish", || {
+        // SAFETY: the caller promised a live scheduler or NULL.
+        let h = unsafe { handle_mut(scheduler, "scheduler") }?;
+        let outcome = match h.run.mark_one_done(node, usize::MAX) {
+            Ok(_) => Ok(()),
+            Err(error) => Err(run_failure(h.run.graph(), error)),
+        };
+        h.refresh();
+        outcome
+    })
+}
+
+/// Writes a pointer to the scheduler's live view (`noob_scheduler_view`) to
+/// `*view_out`. The view stays valid, and is updated in place by every call that
+/// changes the run, until `noob_scheduler_free`; read it on the thread that owns the
+/// scheduler, between calls. With it a caller needs no call to learn how many nodes
+/// are ready or done, or which nodes a mark-done call made ready.
+///
+/// Errors: `NOOB_ERR_NULL_POINTER`.
+///
+/// # Safety
+/// `scheduler` NULL or live; `view_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn noob_scheduler_get_view(
+    scheduler: *const noob_scheduler,
+    view_out: *mut *const noob_scheduler_view,
+) -> noob_result {
+    guard("noob_scheduler_get_view", || {
+        // SAFETY: the caller promised a live scheduler or NULL.
+        let h = unsafe { handle(scheduler, "scheduler") }?;
+        let out = out_ptr(view_out, "view_out")?;
+        // SAFETY: checked non-NULL; promised writable.
+        unsafe { out.write(&h.view) };
+        Ok(())
     })
 }
 

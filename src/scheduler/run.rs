@@ -284,6 +284,12 @@ impl Scheduler {
         }
     }
 
+    /// Where the queue's storage starts: `node_count` slots, never moved during the
+    /// scheduler's life (the C ABI's live view points here).
+    pub fn queue_ptr(&self) -> *const NodeId {
+        self.queue.as_ptr()
+    }
+
     /// Every node made ready so far this run, in the order it became ready.
     pub fn queued(&self) -> &[NodeId] {
         &self.queue[..self.tail]

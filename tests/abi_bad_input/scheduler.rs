@@ -39,6 +39,8 @@ pub const CHECKS: super::Checks = &[
     ("noob_scheduler_get_ready", scheduler_get_ready),
     ("noob_scheduler_mark_done", scheduler_mark_done),
     ("noob_scheduler_mark_done_many", scheduler_mark_done_many),
+    ("noob_scheduler_finish", scheduler_finish),
+    ("noob_scheduler_get_view", scheduler_get_view),
     ("noob_scheduler_is_done", scheduler_is_done),
     ("noob_scheduler_get_counts", scheduler_get_counts),
     ("noob_scheduler_free", scheduler_free),
@@ -1312,6 +1314,86 @@ fn scheduler_mark_done_many() {
             NOOB_OK
         );
         assert_eq!((count, newly[0]), (1, 3));
+        noob_scheduler_free(s);
+        noob_graph_free(g);
+    }
+}
+
+fn scheduler_finish() {
+    let g = diamond();
+    let s = scheduler(g);
+    // SAFETY: NULL or live handles.
+    unsafe {
+        let f = "noob_scheduler_finish";
+        assert_fails(
+            noob_scheduler_finish(null_mut(), 0),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(noob_scheduler_finish(s, 4), NOOB_ERR_UNKNOWN_NODE, f);
+        assert_fails(noob_scheduler_finish(s, 0), NOOB_ERR_NOT_HANDED_OUT, f);
+        assert_eq!(counts(s), (4, 1, 0, 0), "a refused call changes nothing");
+        assert_eq!(get_ready(s, 1), [0]);
+        assert_eq!(noob_scheduler_finish(s, 0), NOOB_OK);
+        assert_fails(noob_scheduler_finish(s, 0), NOOB_ERR_ALREADY_DONE, f);
+        assert_eq!(counts(s), (4, 2, 0, 1));
+        noob_scheduler_free(s);
+        noob_graph_free(g);
+    }
+}
+
+fn scheduler_get_view() {
+    let g = diamond();
+    let s = scheduler(g);
+    let sentinel = 0x1 as *const noob_scheduler_view;
+    let mut view = sentinel;
+    // SAFETY: NULL or live pointers; the view is read between calls, on this thread.
+    unsafe {
+        let f = "noob_scheduler_get_view";
+        assert_fails(
+            noob_scheduler_get_view(null(), &mut view),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_scheduler_get_view(s, null_mut()),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_eq!(view, sentinel);
+        assert_eq!(noob_scheduler_get_view(s, &mut view), NOOB_OK);
+        // Read the view by value between calls: the library updates it in place.
+        let snap = || view.read();
+        let v = snap();
+        assert_eq!(
+            (v.node_count, v.handed_out_end, v.queued_end, v.done),
+            (4, 0, 1, 0)
+        );
+        assert_eq!(get_ready(s, 9), [0]);
+        assert_eq!((snap().handed_out_end, snap().queued_end), (1, 1));
+        let before = snap().queued_end;
+        assert_eq!(noob_scheduler_finish(s, 0), NOOB_OK);
+        let v = snap();
+        let newly = std::slice::from_raw_parts(v.queue.add(before), v.queued_end - before);
+        assert_eq!(newly, &[1, 2], "the newly ready, read from the view");
+        assert_eq!(v.done, 1);
+        assert_fails(
+            noob_scheduler_finish(s, 0),
+            NOOB_ERR_ALREADY_DONE,
+            "noob_scheduler_finish",
+        );
+        assert_eq!(
+            (snap().queued_end, snap().done),
+            (3, 1),
+            "unchanged by a refused call"
+        );
+        assert_eq!(noob_scheduler_reset(s), NOOB_OK);
+        let v = snap();
+        assert_eq!(
+            (v.handed_out_end, v.queued_end, v.done),
+            (0, 1, 0),
+            "reset updates it"
+        );
         noob_scheduler_free(s);
         noob_graph_free(g);
     }
