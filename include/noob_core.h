@@ -35,10 +35,24 @@
 
 #define LENT 2
 
+#define NODES 50
+
+#define EVENTS_PER_EPOCH 20
+
 /**
  * How many buffers one pool can lend at once.
  */
 #define NOOB_BUFFER_POOL_MAX_OUTSTANDING 16777216
+
+/**
+ * The largest value one event may carry, in bytes (1 GiB).
+ */
+#define NOOB_EVENT_STORE_MAX_VALUE_LEN 1073741824
+
+/**
+ * How many names (node and signal names together) one store can intern.
+ */
+#define NOOB_EVENT_STORE_MAX_NAMES 16777215
 
 /**
  * `noob_graph_run` flag: after the first failure, skip every node not started yet.
@@ -152,6 +166,23 @@ enum noob_result
    */
   NOOB_ERR_CALLBACK_FAILED = 15,
   /**
+   * The event store was closed: it holds no events and refuses every call but
+   * `noob_event_store_close` and `noob_event_store_free`.
+   */
+  NOOB_ERR_STORE_CLOSED = 20,
+  /**
+   * A name id (or name) that was never interned in this event store.
+   */
+  NOOB_ERR_UNKNOWN_NAME = 21,
+  /**
+   * The event store has handed out all its event ids (after 2^63 events).
+   */
+  NOOB_ERR_IDS_EXHAUSTED = 22,
+  /**
+   * The operating system's random source failed (needed for the event id prefix).
+   */
+  NOOB_ERR_NO_RANDOMNESS = 23,
+  /**
    * A blob is not a valid serialized value; the detail message gives the byte offset.
    */
   NOOB_ERR_DECODE = 30,
@@ -208,6 +239,11 @@ typedef uint32_t noob_value_type;
 #endif // __cplusplus
 
 /**
+ * Limits on what a store retains; `None` is no limit.
+ */
+typedef struct Retention Retention;
+
+/**
  * A pool of pre-allocated, fixed-size byte buffers.
  *
  * Thread safety: every function may be called on the same pool from many threads
@@ -228,6 +264,50 @@ typedef struct noob_bytes noob_bytes;
  * Thread safety: immutable; read from any thread, free once after the last read.
  */
 typedef struct noob_bytes_list noob_bytes_list;
+
+/**
+ * Events returned by a get, in a library-owned list.
+ *
+ * The views it hands out (names, values) are borrowed from the list and stay
+ * valid, unchanged, until `noob_event_list_free(list)`, even if another
+ * thread clears or evicts the events' epoch, closes the store, or frees the
+ * store meanwhile.
+ *
+ * A list may also be made empty with `noob_event_list_new` and refilled by
+ * the `*_into` gets, which reuse its memory (a one-event refill allocates
+ * nothing). A refill replaces the list's events: views taken from it before
+ * become invalid.
+ *
+ * Thread safety: a list may be read from many threads at once, but a refill
+ * (`*_into`) must not run while any other call uses the same list.
+ * `noob_event_list_free` must be the last call on it.
+ */
+typedef struct noob_event_list noob_event_list;
+
+/**
+ * A store of events keyed by (node, signal, epoch); each key holds its events
+ * in the order they were added.
+ *
+ * An event has a 64-bit id, a node and a signal name, an epoch, a timestamp
+ * (seconds, as a double) and a value (bytes). Ids are `prefix << 32 | n`: a
+ * 31-bit prefix drawn from the OS random source when the store is created over
+ * a count of the events added to it, so ids are unique and increasing within a
+ * store, fit a signed 64-bit integer, and stores on different machines do not
+ * collide. After 2^32 events the count carries into the prefix (ids stay
+ * unique and increasing); adds fail with `NOOB_ERR_IDS_EXHAUSTED` only after
+ * 2^63 ids.
+ *
+ * Retention (the seed's `cache_size`): a store may bound the events and/or
+ * value bytes it retains. After an add goes over a bound, whole epochs are
+ * evicted, smallest epoch number first, until the store is within bounds,
+ * except that the newest (largest) epoch is never evicted. Evicted events are
+ * counted in the stats and are afterwards simply not found.
+ *
+ * Thread safety: every function may be called on the same store from many
+ * threads at once, except `noob_event_store_free`, which must be the last call
+ * on it. `noob_event_store_close` may run concurrently with anything else.
+ */
+typedef struct noob_event_store noob_event_store;
 
 /**
  * An immutable, checked dependency graph (a DAG).
@@ -316,6 +396,100 @@ typedef struct noob_buffer_pool_stats {
    */
   uint64_t discarded;
 } noob_buffer_pool_stats;
+
+/**
+ * A store's counters. Each is read atomically, not all at one instant.
+ */
+typedef struct noob_event_store_stats {
+  /**
+   * Events retained.
+   */
+  size_t events;
+  /**
+   * Bytes of the retained events' values.
+   */
+  size_t bytes;
+  /**
+   * Epochs retained.
+   */
+  size_t epochs;
+  /**
+   * Names interned.
+   */
+  size_t names;
+  /**
+   * Events ever added.
+   */
+  uint64_t added;
+  /**
+   * Events and epochs removed by `noob_event_store_clear_epoch`.
+   */
+  uint64_t cleared_events;
+  uint64_t cleared_epochs;
+  /**
+   * Events and epochs evicted by the retention bound.
+   */
+  uint64_t evicted_events;
+  uint64_t evicted_epochs;
+  /**
+   * The largest epoch evicted so far; meaningful only if `evicted_epochs > 0`.
+   */
+  uint64_t highest_evicted_epoch;
+  /**
+   * The bounds given to `noob_event_store_new` (0: none).
+   */
+  size_t max_events;
+  size_t max_bytes;
+  /**
+   * The random 31-bit prefix of this store's event ids.
+   */
+  uint32_t id_prefix;
+} noob_event_store_stats;
+
+/**
+ * One event, borrowed from a `noob_event_list`: every pointer is valid until
+ * that list is freed. Texts are UTF-8 and not NUL-terminated.
+ */
+typedef struct noob_event_view {
+  uint64_t id;
+  uint64_t epoch;
+  /**
+   * Seconds, as given to the add.
+   */
+  double timestamp;
+  /**
+   * Interned name ids.
+   */
+  uint32_t node;
+  uint32_t signal;
+  const char *node_name;
+  size_t node_name_len;
+  const char *signal_name;
+  size_t signal_name_len;
+  /**
+   * `value_len` bytes; never NULL (an empty value points to a valid, empty buffer).
+   */
+  const uint8_t *value;
+  size_t value_len;
+} noob_event_view;
+
+/**
+ * A list's events as parallel arrays (for bindings that convert whole arrays
+ * at once), each `len` long, borrowed from the list until it is freed.
+ * `values` holds every value back to back: event `i`'s value is the bytes
+ * `values[value_offsets[i] .. value_offsets[i + 1]]` (`value_offsets` has
+ * `len + 1` entries; `values` may be NULL when all values are empty).
+ */
+typedef struct noob_event_columns {
+  size_t len;
+  const uint64_t *ids;
+  const uint64_t *epochs;
+  const double *timestamps;
+  const uint32_t *nodes;
+  const uint32_t *signals;
+  const uint8_t *values;
+  const size_t *value_offsets;
+} noob_event_columns;
 
 /**
  * Sizes of a graph.
@@ -407,6 +581,8 @@ typedef struct noob_value_visitor {
   int32_t (*on_end_dict)(void *userdata);
 } noob_value_visitor;
 
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -486,6 +662,431 @@ noob_result noob_buffer_pool_get_stats(const struct noob_buffer_pool *pool,
  * `pool` must be NULL or a pool from `noob_buffer_pool_new` not freed before.
  */
 void noob_buffer_pool_free(struct noob_buffer_pool *pool);
+
+/**
+ * Creates an empty event store. `max_events` bounds the events it retains
+ * and `max_bytes` the bytes of their values (0: no bound); see
+ * `noob_event_store` for how eviction works. A bound is checked after every
+ * add.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` if `store_out` is NULL,
+ * `NOOB_ERR_NO_RANDOMNESS` if the OS random source fails. On success
+ * `*store_out` owns the store: free it exactly once with `noob_event_store_free`.
+ *
+ * # Safety
+ * `store_out` must be NULL or valid for writing a pointer.
+ */
+noob_result noob_event_store_new(size_t max_events,
+                                 size_t max_bytes,
+                                 struct noob_event_store **store_out);
+
+/**
+ * Closes the store: drops every event it holds; afterwards every call on it
+ * but this one and `noob_event_store_free` fails with `NOOB_ERR_STORE_CLOSED`.
+ * Closing twice is fine. Lists obtained before stay valid. Safe to call while
+ * other threads use the store (their calls either complete before the close or
+ * fail with `NOOB_ERR_STORE_CLOSED`; events they add are dropped by the close).
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+noob_result noob_event_store_close(const struct noob_event_store *store);
+
+/**
+ * Frees the store. Lists obtained from it stay valid until they are freed.
+ * NULL is accepted and does nothing. Call it exactly once per store, after
+ * every other call on the store has returned.
+ *
+ * # Safety
+ * `store` must be NULL or a store from `noob_event_store_new` not freed before.
+ */
+void noob_event_store_free(struct noob_event_store *store);
+
+/**
+ * Interns a node or signal name (nodes and signals share one id space) and
+ * writes its id, the same for the same text for the store's whole life, to
+ * `*id_out`. Ids are dense, from 0, in interning order.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (empty name), `NOOB_ERR_LIMIT_EXCEEDED`
+ * (`NOOB_EVENT_STORE_MAX_NAMES` names already), `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `name` NULL or `name_len` readable
+ * bytes; `id_out` NULL or writable.
+ */
+noob_result noob_event_store_intern(const struct noob_event_store *store,
+                                    const char *name,
+                                    size_t name_len,
+                                    uint32_t *id_out);
+
+/**
+ * Writes the id of an already interned name to `*id_out`; never interns.
+ *
+ * Errors: `NOOB_ERR_UNKNOWN_NAME` if the name was never interned,
+ * `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_intern`.
+ */
+noob_result noob_event_store_lookup(const struct noob_event_store *store,
+                                    const char *name,
+                                    size_t name_len,
+                                    uint32_t *id_out);
+
+/**
+ * Writes the text of name id `id` to `*name_out` (UTF-8, not NUL-terminated,
+ * valid until the store and every list obtained from it are freed) and its
+ * length to `*name_len_out`. Works on a closed store too.
+ *
+ * Errors: `NOOB_ERR_UNKNOWN_NAME`, `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; the outputs NULL or writable.
+ */
+noob_result noob_event_store_name(const struct noob_event_store *store,
+                                  uint32_t id,
+                                  const char **name_out,
+                                  size_t *name_len_out);
+
+/**
+ * Adds an event by interned ids and writes its id to `*id_out` (which may be
+ * NULL). The value's bytes are copied; `value` may be NULL when `value_len`
+ * is 0. The timestamp is stored as given.
+ *
+ * Errors, each adding nothing: `NOOB_ERR_UNKNOWN_NAME` (an id never
+ * interned), `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (value longer
+ * than `NOOB_EVENT_STORE_MAX_VALUE_LEN`), `NOOB_ERR_OUT_OF_MEMORY` (the
+ * allocator could not hold the value), `NOOB_ERR_STORE_CLOSED`,
+ * `NOOB_ERR_IDS_EXHAUSTED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `value` NULL or `value_len` readable
+ * bytes; `id_out` NULL or writable.
+ */
+noob_result noob_event_store_add(const struct noob_event_store *store,
+                                 uint32_t node,
+                                 uint32_t signal,
+                                 uint64_t epoch,
+                                 const uint8_t *value,
+                                 size_t value_len,
+                                 double timestamp,
+                                 uint64_t *id_out);
+
+/**
+ * Adds an event by names, interning them, and writes its id to `*id_out`
+ * (which may be NULL).
+ *
+ * Errors: as `noob_event_store_add`, plus `NOOB_ERR_INVALID_UTF8` and
+ * `NOOB_ERR_INVALID_ARGUMENT` (an empty name).
+ *
+ * # Safety
+ * As for `noob_event_store_add`; `node`/`signal` NULL or readable for their lengths.
+ */
+noob_result noob_event_store_add_named(const struct noob_event_store *store,
+                                       const char *node,
+                                       size_t node_len,
+                                       const char *signal,
+                                       size_t signal_len,
+                                       uint64_t epoch,
+                                       const uint8_t *value,
+                                       size_t value_len,
+                                       double timestamp,
+                                       uint64_t *id_out);
+
+/**
+ * Adds `count` events in one call, given as parallel arrays of `count`
+ * entries: event `i` is (`nodes[i]`, `signals[i]`, `epochs[i]`,
+ * `timestamps[i]`) with value `values[o_i .. o_i + value_lens[i]]`, where the
+ * values lie back to back in `values` (`o_i` is the sum of the earlier
+ * lengths, and `values_len` must equal the sum of all of them). The events
+ * get consecutive ids, in array order, written to `ids_out` (`count` entries,
+ * or NULL).
+ *
+ * Every event is checked before any is added: on any error nothing is added
+ * and `ids_out` is untouched. Errors: as `noob_event_store_add`, plus
+ * `NOOB_ERR_INVALID_ARGUMENT` if the lengths do not sum to `values_len` or an
+ * array is misaligned. (A close racing with the batch empties whatever part
+ * of it was added and the call fails with `NOOB_ERR_STORE_CLOSED`.)
+ *
+ * # Safety
+ * `store` must be NULL or a live store; each array NULL (only when `count`,
+ * or `values_len`, is 0) or readable for its length; `ids_out` NULL or
+ * writable for `count` entries.
+ */
+noob_result noob_event_store_add_batch(const struct noob_event_store *store,
+                                       size_t count,
+                                       const uint32_t *nodes,
+                                       const uint32_t *signals,
+                                       const uint64_t *epochs,
+                                       const double *timestamps,
+                                       const uint8_t *values,
+                                       size_t values_len,
+                                       const size_t *value_lens,
+                                       uint64_t *ids_out);
+
+/**
+ * Writes to `*list_out` a new list of the events of (`node`, `signal`,
+ * `epoch`), oldest first. No such events (unknown ids, an epoch cleared,
+ * evicted or never added) is an empty list, not an error. Free the list with
+ * `noob_event_list_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `list_out` NULL or writable.
+ */
+noob_result noob_event_store_get(const struct noob_event_store *store,
+                                 uint32_t node,
+                                 uint32_t signal,
+                                 uint64_t epoch,
+                                 struct noob_event_list **list_out);
+
+/**
+ * As `noob_event_store_get`, by names (never interned: an empty list).
+ *
+ * Errors: as `noob_event_store_get`, plus `NOOB_ERR_INVALID_UTF8`.
+ *
+ * # Safety
+ * As for `noob_event_store_get`; names NULL or readable for their lengths.
+ */
+noob_result noob_event_store_get_named(const struct noob_event_store *store,
+                                       const char *node,
+                                       size_t node_len,
+                                       const char *signal,
+                                       size_t signal_len,
+                                       uint64_t epoch,
+                                       struct noob_event_list **list_out);
+
+/**
+ * Writes to `*list_out` a new list holding the latest event of (`node`,
+ * `signal`): the last one added in the largest epoch that holds one (noob's
+ * `epoch=-1`). If no retained epoch holds one, the list is empty.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get`.
+ */
+noob_result noob_event_store_get_latest(const struct noob_event_store *store,
+                                        uint32_t node,
+                                        uint32_t signal,
+                                        struct noob_event_list **list_out);
+
+/**
+ * As `noob_event_store_get_latest`, by names.
+ *
+ * Errors: as `noob_event_store_get_latest`, plus `NOOB_ERR_INVALID_UTF8`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_named`.
+ */
+noob_result noob_event_store_get_latest_named(const struct noob_event_store *store,
+                                              const char *node,
+                                              size_t node_len,
+                                              const char *signal,
+                                              size_t signal_len,
+                                              struct noob_event_list **list_out);
+
+/**
+ * Gets `count` keys in one call: key `i` is (`nodes[i]`, `signals[i]`,
+ * `epochs[i]`). Writes one list holding the events of every key in turn
+ * (each key's oldest first) to `*list_out`, and how many belong to key `i` to
+ * `counts_out[i]`: key `i`'s events start at the sum of the earlier counts.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (misaligned
+ * array), `NOOB_ERR_STORE_CLOSED`; outputs are untouched on error.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; the arrays NULL (only when `count`
+ * is 0) or readable, `counts_out` writable, for `count` entries; `list_out`
+ * NULL or writable.
+ */
+noob_result noob_event_store_get_batch(const struct noob_event_store *store,
+                                       size_t count,
+                                       const uint32_t *nodes,
+                                       const uint32_t *signals,
+                                       const uint64_t *epochs,
+                                       size_t *counts_out,
+                                       struct noob_event_list **list_out);
+
+/**
+ * Writes to `*list_out` a new list of every event of `epoch`, in the order
+ * they were added (id order). An epoch that does not exist gives an empty list.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get`.
+ */
+noob_result noob_event_store_get_epoch(const struct noob_event_store *store,
+                                       uint64_t epoch,
+                                       struct noob_event_list **list_out);
+
+/**
+ * Writes the retained epochs, ascending, to `epochs_out` (room for
+ * `capacity`) and how many there are to `*count_out`. If they do not fit,
+ * fails with `NOOB_ERR_BUFFER_TOO_SMALL`, writes only `*count_out` (the
+ * capacity needed) and leaves `epochs_out` untouched. `epochs_out` may be NULL
+ * with `capacity` 0 to ask for the count.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUFFER_TOO_SMALL`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `epochs_out` NULL or writable for
+ * `capacity` entries; `count_out` NULL or writable.
+ */
+noob_result noob_event_store_epochs(const struct noob_event_store *store,
+                                    uint64_t *epochs_out,
+                                    size_t capacity,
+                                    size_t *count_out);
+
+/**
+ * Like `noob_event_store_get`, but refills `list` (from `noob_event_list_new`
+ * or any get) instead of making a new one: its earlier views become invalid.
+ * On error the list is left as it was.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `list` NULL or a live list that no
+ * other call uses meanwhile.
+ */
+noob_result noob_event_store_get_into(const struct noob_event_store *store,
+                                      uint32_t node,
+                                      uint32_t signal,
+                                      uint64_t epoch,
+                                      struct noob_event_list *list);
+
+/**
+ * Like `noob_event_store_get_latest`, but refills `list` instead of making a
+ * new one (no allocation at all once the list exists): its earlier views
+ * become invalid. On error the list is left as it was.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_into`.
+ */
+noob_result noob_event_store_get_latest_into(const struct noob_event_store *store,
+                                             uint32_t node,
+                                             uint32_t signal,
+                                             struct noob_event_list *list);
+
+/**
+ * Like `noob_event_store_get_batch`, but refills `list` instead of making a
+ * new one: its earlier views become invalid. On error neither the list nor
+ * `counts_out` is changed.
+ *
+ * Errors: as `noob_event_store_get_batch`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_batch`; `list` NULL or a live list that no
+ * other call uses meanwhile.
+ */
+noob_result noob_event_store_get_batch_into(const struct noob_event_store *store,
+                                            size_t count,
+                                            const uint32_t *nodes,
+                                            const uint32_t *signals,
+                                            const uint64_t *epochs,
+                                            size_t *counts_out,
+                                            struct noob_event_list *list);
+
+/**
+ * Removes every event of `epoch` and writes how many there were to
+ * `*removed_out` (which may be NULL). An epoch that does not exist removes 0:
+ * not an error. Lists obtained before keep their events.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `removed_out` NULL or writable.
+ */
+noob_result noob_event_store_clear_epoch(const struct noob_event_store *store,
+                                         uint64_t epoch,
+                                         size_t *removed_out);
+
+/**
+ * Writes the number of events retained to `*len_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `len_out` NULL or writable.
+ */
+noob_result noob_event_store_len(const struct noob_event_store *store, size_t *len_out);
+
+/**
+ * Reads the store's counters (also on a closed store, which retains nothing).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `stats_out` NULL or writable.
+ */
+noob_result noob_event_store_get_stats(const struct noob_event_store *store,
+                                       struct noob_event_store_stats *stats_out);
+
+/**
+ * Makes an empty list to refill with the `*_into` gets (see
+ * `noob_event_list`). Free it with `noob_event_list_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list_out` must be NULL or writable.
+ */
+noob_result noob_event_list_new(struct noob_event_list **list_out);
+
+/**
+ * Writes the list's views, an array of `*len_out` events valid until the list
+ * is freed, to `*views_out` (NULL when the list is empty).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list` must be NULL or a live list; the outputs NULL or writable.
+ */
+noob_result noob_event_list_views(const struct noob_event_list *list,
+                                  const struct noob_event_view **views_out,
+                                  size_t *len_out);
+
+/**
+ * Copies the view of event `index` to `*view_out` (its pointers stay
+ * borrowed from the list).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (`index` not
+ * below the list's length).
+ *
+ * # Safety
+ * `list` must be NULL or a live list; `view_out` NULL or writable.
+ */
+noob_result noob_event_list_get(const struct noob_event_list *list,
+                                size_t index,
+                                struct noob_event_view *view_out);
+
+/**
+ * Writes the list's events as parallel arrays to `*columns_out` (see
+ * `noob_event_columns`; built on the first call, which copies the values
+ * once; later calls return the same arrays). Valid until the list is freed.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list` must be NULL or a live list; `columns_out` NULL or writable.
+ */
+noob_result noob_event_list_columns(const struct noob_event_list *list,
+                                    struct noob_event_columns *columns_out);
+
+/**
+ * Frees a list; every view and pointer borrowed from it becomes invalid.
+ * NULL is accepted and does nothing. Call it exactly once per list, after
+ * every other call on it has returned.
+ *
+ * # Safety
+ * `list` must be NULL or a list from this library not freed before.
+ */
+void noob_event_list_free(struct noob_event_list *list);
 
 /**
  * The static, NUL-terminated description of a result code. Unknown codes

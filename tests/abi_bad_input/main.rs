@@ -7,6 +7,7 @@
 
 mod buffer_pool;
 mod common;
+mod event_store;
 mod scheduler;
 mod serializer;
 
@@ -20,6 +21,7 @@ fn all_checks() -> Vec<(&'static str, fn())> {
         common::CHECKS,
         buffer_pool::CHECKS,
         scheduler::CHECKS,
+        event_store::CHECKS,
         serializer::CHECKS,
     ]
     .concat()
