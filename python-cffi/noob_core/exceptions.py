@@ -31,6 +31,7 @@ __all__ = [
     "AlreadyMarkedDoneError",
     "NotHandedOutError",
     "NodeFailedError",
+    "SchedulerClosedError",
     "EventStoreError",
     "StoreClosedError",
     "UnknownNameError",
@@ -130,6 +131,10 @@ class NotHandedOutError(GraphError, ValueError):
 
 class NodeFailedError(GraphError, RuntimeError):
     """A node's callback failed during a parallel run."""
+
+
+class SchedulerClosedError(GraphError, ValueError):
+    """The FastScheduler was closed."""
 
 
 class EventStoreError(NoobCoreError):
