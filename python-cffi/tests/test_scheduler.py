@@ -33,7 +33,7 @@ def drive_batches(s: FastScheduler) -> list[list[str]]:
     while not s.is_done():
         batch = s.get_ready()
         assert batch, "not done, yet nothing ready"
-        batches.append(batch)
+        batches.append(list(batch))
         s.mark_done_many(batch)
     return batches
 
@@ -44,36 +44,36 @@ def test_dependencies_seed_api():
     assert s.nodes == ["b", "a", "c", "d", "e"]
     assert len(s) == 5 and "a" in s and "zz" not in s
     assert not s.is_complete()
-    assert s.get_ready_nodes() == ["a", "e"]  # sources in id order
-    assert s.get_ready_nodes() == []  # handed out already
+    assert s.get_ready_nodes() == ("a", "e")  # sources in id order
+    assert s.get_ready_nodes() == ()  # handed out already
     assert s.mark_completed("a") is None
-    assert s.get_ready_nodes() == ["b", "c"]
+    assert s.get_ready_nodes() == ("b", "c")
     s.mark_completed("e")
     s.mark_completed("c")
     s.mark_completed("b")
-    assert s.get_ready_nodes() == ["d"]
+    assert s.get_ready_nodes() == ("d",)
     s.mark_completed("d")
-    assert s.is_complete() and s.get_ready_nodes() == []
+    assert s.is_complete() and s.get_ready_nodes() == ()
     s.reset()
     assert not s.is_complete()
-    assert s.get_ready_nodes() == ["a", "e"]
+    assert s.get_ready_nodes() == ("a", "e")
 
 
 def test_edges_seed_api():
     s = FastScheduler(EDGES, nodes=["e"])
     assert s.nodes == ["e", "a", "b", "c", "d"]
-    assert s.get_ready(batch_size=1) == ["e"]
-    assert s.get_ready(batch_size=5) == ["a"]
-    assert s.mark_done("e") == []
-    assert s.mark_done("a") == ["b", "c"]  # released by one call: in id order
-    assert s.get_ready(batch_size=1) == ["b"]
-    assert s.mark_done("b") == []  # d still waits for c
-    assert s.get_ready() == ["c"]
+    assert s.get_ready(batch_size=1) == ("e",)
+    assert s.get_ready(batch_size=5) == ("a",)
+    assert s.mark_done("e") == ()
+    assert s.mark_done("a") == ("b", "c")  # released by one call: in id order
+    assert s.get_ready(batch_size=1) == ("b",)
+    assert s.mark_done("b") == ()  # d still waits for c
+    assert s.get_ready() == ("c",)
     assert not s.is_done()
-    assert s.mark_done("c") == ["d"]
-    assert s.get_ready(batch_size=0) == []
-    assert s.get_ready() == ["d"]
-    assert s.mark_done("d") == [] and s.is_done()
+    assert s.mark_done("c") == ("d",)
+    assert s.get_ready(batch_size=0) == ()
+    assert s.get_ready() == ("d",)
+    assert s.mark_done("d") == () and s.is_done()
 
 
 def test_batch_api_and_reproducible_order():
@@ -84,13 +84,29 @@ def test_batch_api_and_reproducible_order():
     assert s.counts() == {"node_count": 5, "ready": 0, "handed_out": 0, "done": 5}
 
 
+def test_mark_done_many_with_the_latest_batch_or_an_older_one():
+    s = FastScheduler(EDGES, nodes=["e"])
+    first = s.get_ready()
+    assert s.mark_done_many(first) == ("b", "c")  # the latest batch: its ids are reused
+    with pytest.raises(AlreadyMarkedDoneError):
+        s.mark_done_many(first)
+    second = s.get_ready()
+    with pytest.raises(AlreadyMarkedDoneError):
+        s.mark_done_many(first)  # an older batch: looked up by name, still checked
+    s.reset()
+    with pytest.raises(NotHandedOutError):
+        s.mark_done_many(second)  # reset forgets the latest batch too
+    assert s.get_ready() == ("e", "a")
+    assert s.mark_done_many(list(s.get_ready()) + ["e", "a"]) == ("b", "c")
+
+
 def test_ready_order_is_the_order_nodes_became_ready():
     # z is released before y (z's last dependency finishes first), although y has the smaller id.
     s = FastScheduler([("p", "y"), ("q", "y"), ("p", "z")])
-    assert s.get_ready() == ["p", "q"]
-    assert s.mark_done("p") == ["z"]
-    assert s.mark_done("q") == ["y"]
-    assert s.get_ready() == ["z", "y"]
+    assert s.get_ready() == ("p", "q")
+    assert s.mark_done("p") == ("z",)
+    assert s.mark_done("q") == ("y",)
+    assert s.get_ready() == ("z", "y")
 
 
 def test_matches_graphlib_on_a_layered_graph():
@@ -138,15 +154,15 @@ def test_queries():
 
 def test_empty_graph():
     for s in (FastScheduler({}), FastScheduler([]), FastScheduler()):
-        assert s.is_done() and s.get_ready() == [] and s.mark_done_many([]) == []
+        assert s.is_done() and s.get_ready() == () and s.mark_done_many([]) == ()
         assert s.generations() == [] and s.topological_order() == [] and len(s) == 0
         assert s.run(lambda n: pytest.fail("no node to run")) == RunSummary(0, 0, 0, 1)
 
 
 def test_isolated_nodes():
     s = FastScheduler(nodes=["x", "y"])
-    assert s.get_ready() == ["x", "y"]
-    assert s.mark_done_many(["y", "x"]) == [] and s.is_done()
+    assert s.get_ready() == ("x", "y")
+    assert s.mark_done_many(["y", "x"]) == () and s.is_done()
     assert s.generations() == [["x", "y"]]
 
 
@@ -200,7 +216,7 @@ def test_bad_names():
         FastScheduler("ab")
     # Unicode names round-trip.
     s = FastScheduler([("caméra", "naïve ✓")])
-    assert s.get_ready() == ["caméra"] and s.mark_done("caméra") == ["naïve ✓"]
+    assert s.get_ready() == ("caméra",) and s.mark_done("caméra") == ("naïve ✓",)
 
 
 def test_marking_errors_are_distinct_and_change_nothing():
@@ -213,11 +229,11 @@ def test_marking_errors_are_distinct_and_change_nothing():
         s.mark_done("a")  # ready, not handed out yet
     with pytest.raises(NotHandedOutError):
         s.mark_done("d")  # still waiting
-    assert s.get_ready() == ["a"]
-    assert s.mark_done("a") == ["b", "c"]
+    assert s.get_ready() == ("a",)
+    assert s.mark_done("a") == ("b", "c")
     with pytest.raises(AlreadyMarkedDoneError, match="a"):
         s.mark_done("a")
-    assert s.get_ready() == ["b", "c"]
+    assert s.get_ready() == ("b", "c")
     # A refused batch changes nothing, and reports its first bad node.
     with pytest.raises(AlreadyMarkedDoneError):
         s.mark_done_many(["b", "a"])
@@ -231,7 +247,7 @@ def test_marking_errors_are_distinct_and_change_nothing():
     with pytest.raises(AlreadyMarkedDoneError):
         s.mark_done_many(many)
     assert s.counts()["handed_out"] == 2
-    assert s.mark_done_many(["c", "b"]) == ["d"]
+    assert s.mark_done_many(["c", "b"]) == ("d",)
     # Error classes: each also a built-in one.
     assert issubclass(UnknownNodeError, KeyError)
     assert issubclass(AlreadyMarkedDoneError, ValueError) and issubclass(NotHandedOutError, ValueError)
@@ -241,7 +257,7 @@ def test_marking_errors_are_distinct_and_change_nothing():
 
 def test_close_and_context_manager():
     with FastScheduler(EDGES) as s:
-        assert s.get_ready() == ["a"]
+        assert s.get_ready() == ("a",)
     assert s.closed and "closed" in repr(s)
     for call in (s.get_ready, s.is_done, s.reset, s.info, s.generations, lambda: s.mark_done("a"),
                  lambda: s.mark_done_many(["a"]), lambda: s.run(print)):
