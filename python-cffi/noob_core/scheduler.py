@@ -68,7 +68,6 @@ _SIZE_MAX = ffi.cast("size_t", -1)
 _get_ready = lib.noob_scheduler_get_ready
 _mark_done = lib.noob_scheduler_mark_done
 _mark_done_many = lib.noob_scheduler_mark_done_many
-_is_done = lib.noob_scheduler_is_done
 _NULL = ffi.NULL
 _unpack = ffi.unpack
 # What the run callback returns when fn raised, or when the run was interrupted.
@@ -165,7 +164,7 @@ class FastScheduler:
         "_out",
         "_in",
         "_count",
-        "_done",
+        "_remaining",
         "_tokens",
         "_ready_ids",
         "_last_batch",
@@ -221,7 +220,9 @@ class FastScheduler:
         self._ready_ids = ffi.new("uint32_t[]", max(self._n, 1))  # the latest get_ready batch
         self._last_batch: tuple[str, ...] | None = None
         self._count = ffi.new("size_t *")
-        self._done = ffi.new("bool *")
+        # Nodes not marked done yet in this run: every successful mark lowers it, so
+        # is_done() needs no call into the library.
+        self._remaining = self._n
         # The drive guard: one token, taken with list.pop() (atomic under the GIL)
         # and put back after the call; cheaper than a threading.Lock by ~100 ns a call.
         self._tokens = [None]
@@ -362,9 +363,7 @@ class FastScheduler:
         finally:
             tokens.append(None)
 
-    def get_ready_nodes(self) -> tuple[str, ...]:
-        """Every ready node (the seed's name for ``get_ready()``)."""
-        return self.get_ready()
+    get_ready_nodes = get_ready  # the seed's name (called without arguments: every ready node)
 
     def mark_done(self, node: str) -> tuple[str, ...]:
         """Mark the handed-out ``node`` done; returns the nodes it made ready."""
@@ -382,6 +381,7 @@ class FastScheduler:
             code = _mark_done(self._sched, i, out, self._n, count)
             if code:
                 raise self._error(code)
+            self._remaining -= 1
             k = count[0]
             if k > 1:
                 return _getter(*_unpack(out, k))(self._names)
@@ -404,6 +404,7 @@ class FastScheduler:
             code = _mark_done(self._sched, i, _NULL, 0, _NULL)
             if code:
                 raise self._error(code)
+            self._remaining -= 1
         finally:
             tokens.append(None)
 
@@ -437,6 +438,7 @@ class FastScheduler:
             code = _mark_done_many(self._sched, buf, k, out, self._n, count)
             if code:
                 raise self._error(code)
+            self._remaining -= k
             k = count[0]
             if k > 1:
                 return _getter(*_unpack(out, k))(self._names)
@@ -446,22 +448,11 @@ class FastScheduler:
 
     def is_done(self) -> bool:
         """Every node marked done (true at once for an empty graph)."""
-        tokens = self._tokens
-        try:
-            tokens.pop()
-        except IndexError:
-            _take(tokens)
-        try:
-            code = _is_done(self._sched, self._done)
-            if code:
-                raise self._error(code)
-            return self._done[0]
-        finally:
-            tokens.append(None)
+        if self._graph is None:
+            raise SchedulerClosedError("the scheduler is closed")
+        return not self._remaining
 
-    def is_complete(self) -> bool:
-        """The seed's name for ``is_done()``."""
-        return self.is_done()
+    is_complete = is_done  # the seed's name
 
     def is_active(self) -> bool:
         """``not is_done()`` (graphlib's spelling)."""
@@ -479,6 +470,7 @@ class FastScheduler:
             code = lib.noob_scheduler_reset(self._sched)
             if code:
                 raise self._error(code)
+            self._remaining = self._n
         finally:
             tokens.append(None)
 

@@ -84,6 +84,21 @@ def test_batch_api_and_reproducible_order():
     assert s.counts() == {"node_count": 5, "ready": 0, "handed_out": 0, "done": 5}
 
 
+def test_is_done_agrees_with_the_library_after_refused_marks():
+    s = FastScheduler(EDGES)
+    s.get_ready()
+    for bad in (["a", "a"], ["a", "b"], ["zz"]):
+        with pytest.raises(GraphError):
+            s.mark_done_many(bad)
+    assert s.counts()["done"] == 0 and not s.is_done()
+    s.mark_done("a")
+    with pytest.raises(AlreadyMarkedDoneError):
+        s.mark_completed("a")
+    while not s.is_done():
+        s.mark_done_many(s.get_ready())
+    assert s.counts()["done"] == 4
+
+
 def test_mark_done_many_with_the_latest_batch_or_an_older_one():
     s = FastScheduler(EDGES, nodes=["e"])
     first = s.get_ready()
