@@ -15,7 +15,8 @@ noise hits every row alike) of
   ``FastScheduler(edges, nodes=nodes)`` and ``FastScheduler(deps)``.
 * drive, batch: one call per batch to take every ready node and one to mark them done
   (graphlib ``done(*batch)``, rustworkx ``done(list)``, noob_core
-  ``mark_done_many(get_ready())``); PyKahn has no batch call.
+  ``mark_done_many(batch)``, which returns the newly ready nodes, and ``done(*batch)``,
+  which returns nothing as the other two); PyKahn has no batch call.
 * drive, one at a time: the same loop marking each node with its own call (graphlib
   ``done(n)``, rustworkx ``done(i)``, PyKahn and noob_core ``mark_done(n)`` returning
   the newly ready nodes, noob_core's seed ``mark_completed(n)``).
@@ -163,6 +164,14 @@ def rows_for(nodes, edges):
             s.mark_done_many(batch)
         assert count == n
 
+    def ours_done():
+        count = 0
+        while s.is_active():
+            batch = s.get_ready()
+            count += len(batch)
+            s.done(*batch)
+        assert count == n
+
     def ours_one():
         count = 0
         while not s.is_done():
@@ -182,6 +191,7 @@ def rows_for(nodes, edges):
     rows[("noob_core", "build")] = (None, lambda: FastScheduler(edges, nodes=nodes))
     rows[("noob_core", "build deps")] = (None, lambda: FastScheduler(deps))
     rows[("noob_core", "batch")] = (s.reset, ours_batch)
+    rows[("noob_core", "batch done")] = (s.reset, ours_done)
     rows[("noob_core", "one")] = (s.reset, ours_one)
     rows[("noob_core", "seed")] = (s.reset, ours_seed)
     rows[("noob_core", "run 1")] = (None, lambda: s.run(lambda node: None, workers=1))
@@ -266,7 +276,8 @@ def main() -> None:
         lines = [
             ("build (edges)", med.get(("noob_core", "build")), "build", "build"),
             ("build (deps dict)", med.get(("noob_core", "build deps")), "build", "build"),
-            ("drive, batch", med.get(("noob_core", "batch")), "batch", None),
+            ("drive, batch: mark_done_many(batch)", med.get(("noob_core", "batch")), "batch", None),
+            ("drive, batch: done(*batch)", med.get(("noob_core", "batch done")), "batch", None),
             ("drive, one at a time: mark_done(n)", med.get(("noob_core", "one")), "one", "one"),
             ("drive, one at a time: mark_completed(n)", med.get(("noob_core", "seed")), "one", "one"),
         ]
@@ -289,7 +300,6 @@ def scale() -> None:
     """Build and drive 1,000,000-node graphs; heap bytes per node and per edge."""
     print("| graph | nodes | edges | build | build ns/node | drive (batch) ns/node | native heap | heap B/node |")
     print("|---|---|---|---|---|---|---|---|")
-    fits = []
     for label, make in (
         ("layered 100x10,000", lambda: w.layered(100, 10_000)),
         ("chain 1,000,000", lambda: w.chain(1_000_000)),
@@ -315,22 +325,27 @@ def scale() -> None:
             drives.append(time.perf_counter() - start)
             assert count == n
         info = s.info()
-        name_bytes = sum(len(x) + 1 for x in nodes)
-        fits.append((n, e, name_bytes, info.heap_bytes))
         build = statistics.median(builds)
         print(f"| {label} | {n:,} | {e:,} | {build:.2f} s | {build / n * 1e9:.0f} | "
               f"{statistics.median(drives) / n * 1e9:.0f} | {info.heap_bytes / 2**20:.1f} MiB | "
               f"{info.heap_bytes / n:.1f} |")
         del s
-    # heap = names + a*nodes + b*edges: solve from the first two graphs.
-    (n1, e1, t1, h1), (n2, e2, t2, h2) = fits[0], fits[1]
-    y1, y2 = h1 - t1, h2 - t2
-    det = n1 * e2 - n2 * e1
-    a = (y1 * e2 - y2 * e1) / det
-    b = (n1 * y2 - n2 * y1) / det
-    print(f"\nNative heap = name bytes (+1 each) + {a:.1f} B per node + {b:.1f} B per edge "
-          "(solved from the first two rows)")
-
+    # Bytes per edge and per node: the same 1,000,000 names with 1 and with 2 edges per node.
+    names = [f"n{i}" for i in range(1_000_000)]
+    one = list(zip(names, names[1:]))
+    two = one + list(zip(names, names[2:]))
+    heaps = []
+    for edges in (one, two):
+        s = FastScheduler(edges)
+        heaps.append((len(edges), s.info().heap_bytes))
+        del s
+    (e1, h1), (e2, h2) = heaps
+    per_edge = (h2 - h1) / (e2 - e1)
+    name_bytes = sum(len(x) + 1 for x in names)
+    per_node = (h1 - e1 * per_edge - name_bytes) / len(names)
+    print(f"\nNative heap = name bytes (+1 NUL each) + {per_node:.1f} B per node + {per_edge:.1f} B per edge "
+          f"(1,000,000 nodes with {e1:,} and {e2:,} edges: {h1 / 2**20:.1f} and {h2 / 2**20:.1f} MiB). "
+          "The Python side adds a list and a dict of the names (about 100 B per node, strings shared).")
 
 if __name__ == "__main__":
     main()

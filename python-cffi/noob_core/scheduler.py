@@ -24,6 +24,7 @@ Driving (one run at a time per scheduler, ``reset()`` starts the next):
 * batch: ``get_ready()`` hands out every ready node (``batch_size=k``: at most k),
   ``mark_done_many(nodes)`` marks a batch done and returns the newly ready ones:
   one call into the library per batch.
+* graphlib's drive also works: ``while s.is_active(): s.done(*s.get_ready())``.
 * per node: ``mark_done(node)`` returns the newly ready nodes; ``mark_completed(node)``
   returns nothing; ``get_ready_nodes()`` and ``is_complete()`` are the seed's
   spellings of ``get_ready()`` and ``is_done()``.
@@ -412,15 +413,16 @@ class FastScheduler:
         """Mark a batch of handed-out nodes done in one call; returns every node they
         made ready. If any cannot be marked, none is, and the error names the first.
 
-        Passing the very tuple the latest ``get_ready()`` returned skips looking its
-        names up (the ids are still at hand), the fastest way to drive in batches."""
+        Passing the tuple the latest ``get_ready()`` returned (or an equal one) skips
+        looking its names up (the ids are still at hand): the fast way to drive in batches."""
         tokens = self._tokens
         try:
             tokens.pop()
         except IndexError:
             _take(tokens)
         try:
-            if nodes is self._last_batch:
+            last = self._last_batch
+            if nodes is last or (type(nodes) is tuple and nodes == last):
                 buf, k = self._ready_ids, len(nodes)
             else:
                 try:
@@ -443,6 +445,37 @@ class FastScheduler:
             if k > 1:
                 return _getter(*_unpack(out, k))(self._names)
             return (self._names[out[0]],) if k else ()
+        finally:
+            tokens.append(None)
+
+    def done(self, *nodes: str) -> None:
+        """graphlib's ``done(*nodes)``: mark the handed-out ``nodes`` done, returning
+        nothing (the cheapest batch call: the newly ready nodes are not converted).
+        ``done(*get_ready())`` takes the fast path of ``mark_done_many``."""
+        tokens = self._tokens
+        try:
+            tokens.pop()
+        except IndexError:
+            _take(tokens)
+        try:
+            if nodes == self._last_batch:
+                buf, k = self._ready_ids, len(nodes)
+            else:
+                try:
+                    ids = list(map(self._index.__getitem__, nodes))
+                except (KeyError, TypeError):
+                    index = self._index
+                    raise self._unknown(next(n for n in nodes if not isinstance(n, str) or n not in index)) from None
+                k = len(ids)
+                buf = self._in
+                if k <= self._n:
+                    buf[0:k] = ids
+                else:
+                    buf = ffi.new("uint32_t[]", ids)
+            code = _mark_done_many(self._sched, buf, k, _NULL, 0, _NULL)
+            if code:
+                raise self._error(code)
+            self._remaining -= k
         finally:
             tokens.append(None)
 

@@ -84,6 +84,25 @@ def test_batch_api_and_reproducible_order():
     assert s.counts() == {"node_count": 5, "ready": 0, "handed_out": 0, "done": 5}
 
 
+def test_graphlib_style_drive_with_done():
+    s = FastScheduler(DEPS)
+    order = []
+    while s.is_active():
+        batch = s.get_ready()
+        order.append(batch)
+        assert s.done(*batch) is None
+    assert order == [("a", "e"), ("b", "c"), ("d",)]
+    s.reset()
+    s.get_ready()
+    s.done("e")  # a subset: looked up by name
+    with pytest.raises(AlreadyMarkedDoneError):
+        s.done("a", "e")
+    with pytest.raises(UnknownNodeError):
+        s.done("zz")
+    s.done("a")
+    assert s.get_ready() == ("b", "c") and s.counts()["done"] == 2
+
+
 def test_is_done_agrees_with_the_library_after_refused_marks():
     s = FastScheduler(EDGES)
     s.get_ready()
