@@ -214,7 +214,7 @@ class FastScheduler:
         sched_out = ffi.new("noob_scheduler **")
         _check(lib.noob_scheduler_new(self._graph, sched_out))
         self._sched = ffi.gc(sched_out[0], lib.noob_scheduler_free)
-        # Reused by every drive call (under the lock): an array of node_count ids is
+        # Reused by every drive call (under the drive guard): an array of node_count ids is
         # always large enough for any batch.
         self._out = ffi.new("uint32_t[]", max(self._n, 1))
         self._in = ffi.new("uint32_t[]", max(self._n, 1))
@@ -415,6 +415,8 @@ class FastScheduler:
 
         Passing the tuple the latest ``get_ready()`` returned (or an equal one) skips
         looking its names up (the ids are still at hand): the fast way to drive in batches."""
+        if not isinstance(nodes, (list, tuple)):
+            nodes = list(nodes)  # a generator would be used up by the lookup
         tokens = self._tokens
         try:
             tokens.pop()

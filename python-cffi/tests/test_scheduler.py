@@ -132,6 +132,10 @@ def test_mark_done_many_with_the_latest_batch_or_an_older_one():
         s.mark_done_many(second)  # reset forgets the latest batch too
     assert s.get_ready() == ("e", "a")
     assert s.mark_done_many(list(s.get_ready()) + ["e", "a"]) == ("b", "c")
+    s.get_ready()
+    with pytest.raises(UnknownNodeError, match="nope"):
+        s.mark_done_many(n for n in ("b", "nope"))  # any iterable, even a generator
+    assert s.mark_done_many(n for n in ("c", "b")) == ("d",)
 
 
 def test_ready_order_is_the_order_nodes_became_ready():
