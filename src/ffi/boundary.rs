@@ -125,6 +125,13 @@ pub(crate) unsafe fn text<'a>(
 ) -> Result<&'a str, Failure> {
     // SAFETY: forwarded contract.
     let raw = unsafe { bytes(ptr.cast(), len, name) }?;
+    // Most names and keys are short ASCII: checking that is a few word-wide loads,
+    // cheaper than the general validator's setup on a short slice. Anything else
+    // gets the full validation.
+    if raw.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(raw) });
+    }
     std::str::from_utf8(raw).map_err(|error| {
         Failure::new(
             noob_result::NOOB_ERR_INVALID_UTF8,
