@@ -89,7 +89,7 @@ const SMALL_DICT: usize = 32;
 /// fingerprints; keys of up to 16 bytes that differ almost always differ here too
 /// (longer keys are sampled at both ends). A collision only costs a byte comparison,
 /// and a scan is bounded by `SMALL_DICT`, so crafted keys cannot make it slow.
-#[inline]
+#[inline(always)]
 fn fingerprint(key: &[u8]) -> u64 {
     let len = key.len();
     let (head, tail) = if len >= 8 {
@@ -395,6 +395,7 @@ impl Builder {
         if repeated {
             return Err(BuilderError::DuplicateKey(key.to_owned()));
         }
+        self.out.reserve(4 + key.len());
         codec::put_len(&mut self.out, key.len());
         let at = self.out.len();
         self.out.extend_from_slice(bytes);
