@@ -146,9 +146,8 @@ struct Frame {
     /// Dicts: whether a key was pushed and waits for its value.
     pending_key: bool,
     /// Dicts: (offset, length) of each key's bytes in the output.
-    keys: Vec<(usize, usize)>,
-    /// Dicts up to `SMALL_DICT` keys: each key's [`fingerprint`], in key order.
-    fingerprints: Vec<u64>,
+    /// Dicts: each key as [`KeyAt`], in key order.
+    keys: Vec<KeyAt>,
     /// Dicts past `SMALL_DICT` keys: the keyed hashes of all their keys.
     hashing: bool,
     key_hashes: HashSet<u64, BuildHasherDefault<PassThrough>>,
@@ -184,7 +183,6 @@ impl Frame {
         self.count = 0;
         self.pending_key = false;
         self.keys.clear();
-        self.fingerprints.clear();
         self.hashing = false;
         self.key_hashes.clear();
     }
@@ -350,7 +348,6 @@ impl Builder {
                 count: 0,
                 pending_key: false,
                 keys: Vec::new(),
-                fingerprints: Vec::new(),
                 hashing: false,
                 key_hashes: HashSet::default(),
             }),
@@ -374,50 +371,52 @@ impl Builder {
             });
         }
         let bytes = key.as_bytes();
-        let same = |&(at, len): &(usize, usize)| &out[at..at + len] == bytes;
+        let same = |key: &KeyAt| &out[key.at..key.at + key.len] == bytes;
         // Either way a match is confirmed by comparing bytes, so a collision costs
         // time, never a wrong answer.
+        // `probe`: the key's hash in a large dict, its fingerprint in a small one.
         let (repeated, probe) = if frame.hashing {
             let hash = self.hasher.hash_one(bytes);
             let repeated = frame.key_hashes.contains(&hash) && frame.keys.iter().any(same);
-            (repeated, Probe::Hash(hash))
+            (repeated, hash)
         } else {
             let print = fingerprint(bytes);
             let mut repeated = false;
-            for (index, &other) in frame.fingerprints.iter().enumerate() {
-                if other == print && same(&frame.keys[index]) {
+            for other in &frame.keys {
+                if other.print == print && same(other) {
                     repeated = true;
                     break;
                 }
             }
-            (repeated, Probe::Print(print))
+            (repeated, print)
         };
         if repeated {
             return Err(BuilderError::DuplicateKey(key.to_owned()));
         }
-        self.out.reserve(4 + key.len());
         codec::put_len(&mut self.out, key.len());
         let at = self.out.len();
         self.out.extend_from_slice(bytes);
-        frame.keys.push((at, key.len()));
-        match probe {
-            Probe::Hash(hash) => {
-                frame.key_hashes.insert(hash);
-            }
-            Probe::Print(print) if frame.keys.len() <= SMALL_DICT => {
-                frame.fingerprints.push(print);
-            }
-            Probe::Print(_) => {
-                let out = &self.out;
-                let hasher = &self.hasher;
-                frame.hashing = true;
-                frame.key_hashes.extend(
-                    frame
-                        .keys
-                        .iter()
-                        .map(|&(at, len)| hasher.hash_one(&out[at..at + len])),
-                );
-            }
+        let print = if frame.hashing {
+            frame.key_hashes.insert(probe);
+            0
+        } else {
+            probe
+        };
+        frame.keys.push(KeyAt {
+            at,
+            len: key.len(),
+            print,
+        });
+        if !frame.hashing && frame.keys.len() > SMALL_DICT {
+            let out = &self.out;
+            let hasher = &self.hasher;
+            frame.hashing = true;
+            frame.key_hashes.extend(
+                frame
+                    .keys
+                    .iter()
+                    .map(|key| hasher.hash_one(&out[key.at..key.at + key.len])),
+            );
         }
         frame.count += 1;
         frame.pending_key = true;
@@ -491,10 +490,13 @@ fn new_blob(capacity: usize) -> Vec<u8> {
     out
 }
 
-/// How `key` looked for a repeat: the probe to record for the new key.
-enum Probe {
-    Hash(u64),
-    Print(u64),
+/// Where a dict's key is in the output, and (while the dict is small) its
+/// [`fingerprint`].
+#[derive(Clone, Copy)]
+struct KeyAt {
+    at: usize,
+    len: usize,
+    print: u64,
 }
 
 fn check_len(kind: Kind, len: usize) -> Result<(), BuilderError> {
