@@ -337,7 +337,7 @@ proptest! {
             prop_oneof![
                 "[ab]{0,3}",
                 "[ab]{5,7}",
-                "prefix_[ab]{1,3}_0000000000_suffix",
+                "common_prefix_[ab]{1,3}_common_suffix",
                 "x{0,40}",
             ],
             0..120,
