@@ -19,6 +19,7 @@ use std::hint::black_box;
 use std::ptr::null_mut;
 use std::time::Instant;
 
+#[path = "support/serializer_workloads.rs"]
 mod workloads;
 use workloads::{make_dict, push_c};
 

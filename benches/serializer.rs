@@ -12,6 +12,7 @@ use noob_core::serializer::{decode, encode, encode_batch, Builder, Document, Val
 use std::hint::black_box;
 use std::ptr::null_mut;
 
+#[path = "support/serializer_workloads.rs"]
 mod workloads;
 use workloads::{payloads, push_c, small_dict};
 

@@ -25,6 +25,18 @@ __all__ = [
     "WrongPoolError",
     "NotOutstandingError",
     "PoolClosedError",
+    "GraphError",
+    "CycleError",
+    "UnknownNodeError",
+    "AlreadyMarkedDoneError",
+    "NotHandedOutError",
+    "NodeFailedError",
+    "SchedulerClosedError",
+    "EventStoreError",
+    "StoreClosedError",
+    "UnknownNameError",
+    "IdsExhaustedError",
+    "NoRandomnessError",
     "SerializerError",
     "DecodeError",
     "BuilderStateError",
@@ -94,6 +106,57 @@ class PoolClosedError(BufferPoolError, ValueError):
     """The pool is closed."""
 
 
+class GraphError(NoobCoreError):
+    """A scheduling graph or run was misused."""
+
+
+class CycleError(GraphError, ValueError):
+    """The graph has a cycle; the message names its nodes."""
+
+
+class UnknownNodeError(GraphError, KeyError):
+    """The node id or name is not in the graph."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class AlreadyMarkedDoneError(GraphError, ValueError):
+    """The node is already marked done in this run."""
+
+
+class NotHandedOutError(GraphError, ValueError):
+    """The node was never handed out as ready in this run."""
+
+
+class NodeFailedError(GraphError, RuntimeError):
+    """A node's callback failed during a parallel run."""
+
+
+class SchedulerClosedError(GraphError, ValueError):
+    """The FastScheduler was closed."""
+
+
+class EventStoreError(NoobCoreError):
+    """Misuse of a FastEventStore."""
+
+
+class StoreClosedError(EventStoreError, ValueError):
+    """The event store is closed."""
+
+
+class UnknownNameError(EventStoreError, LookupError):
+    """A node or signal name (or id) that the store never interned."""
+
+
+class IdsExhaustedError(EventStoreError, RuntimeError):
+    """The event store has handed out all its event ids."""
+
+
+class NoRandomnessError(EventStoreError, OSError):
+    """The operating system's random source failed."""
+
+
 class SerializerError(NoobCoreError):
     """A value could not be serialized or deserialized."""
 
@@ -137,6 +200,15 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_LIMIT_EXCEEDED: LimitExceededError,
     lib.NOOB_ERR_WRONG_POOL: WrongPoolError,
     lib.NOOB_ERR_NOT_OUTSTANDING: NotOutstandingError,
+    lib.NOOB_ERR_CYCLE: CycleError,
+    lib.NOOB_ERR_UNKNOWN_NODE: UnknownNodeError,
+    lib.NOOB_ERR_ALREADY_DONE: AlreadyMarkedDoneError,
+    lib.NOOB_ERR_NOT_HANDED_OUT: NotHandedOutError,
+    lib.NOOB_ERR_CALLBACK_FAILED: NodeFailedError,
+    lib.NOOB_ERR_STORE_CLOSED: StoreClosedError,
+    lib.NOOB_ERR_UNKNOWN_NAME: UnknownNameError,
+    lib.NOOB_ERR_IDS_EXHAUSTED: IdsExhaustedError,
+    lib.NOOB_ERR_NO_RANDOMNESS: NoRandomnessError,
     lib.NOOB_ERR_DECODE: DecodeError,
     lib.NOOB_ERR_BUILDER_STATE: BuilderStateError,
     lib.NOOB_ERR_WRONG_TYPE: WrongTypeError,

@@ -7,6 +7,8 @@
 
 mod buffer_pool;
 mod common;
+mod event_store;
+mod scheduler;
 mod serializer;
 
 use std::collections::BTreeSet;
@@ -15,7 +17,14 @@ use std::collections::BTreeSet;
 pub type Checks = &'static [(&'static str, fn())];
 
 fn all_checks() -> Vec<(&'static str, fn())> {
-    [common::CHECKS, buffer_pool::CHECKS, serializer::CHECKS].concat()
+    [
+        common::CHECKS,
+        buffer_pool::CHECKS,
+        scheduler::CHECKS,
+        event_store::CHECKS,
+        serializer::CHECKS,
+    ]
+    .concat()
 }
 
 fn header_functions() -> BTreeSet<String> {

@@ -1,5 +1,6 @@
-//! The shared workloads (a port of `../shared/bench/workloads.py`) and the C-style
-//! builder driver, used by the serializer benches.
+//! The serializer's payloads (a port of the dict generators in
+//! `shared/bench/workloads.py`) and the C-style builder driver, used by the
+//! serializer benches (`serializer`, `builder_calls`).
 
 #![allow(dead_code)] // each bench uses part of this module
 
