@@ -25,4 +25,4 @@ test:  ## every check and test (what CI runs)
 	scripts/test-all.sh
 
 bench:
-	cargo bench --bench buffer_pool
+	cargo bench

@@ -1,6 +1,7 @@
 /* noob_core demo, C side: a camera-like producer fills pooled frame buffers
- * and hands them on without allocating per frame, serializes a frame record, and
- * keeps the newest frames' events in a bounded event store. */
+ * and hands them on without allocating per frame, serializes a frame record,
+ * keeps the newest frames' events in a bounded event store and runs a pipeline graph. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,13 @@
             return 1;                                                             \
         }                                                                         \
     } while (0)
+
+/* A node callback for the scheduler part: counts its calls (up to 2 at once). */
+static uint32_t count_call(void *user_data, uint32_t node) {
+    (void)node;
+    atomic_fetch_add((atomic_uint *)user_data, 1u);
+    return NOOB_OK;
+}
 
 enum { FRAME_BYTES = 640 * 480, FRAMES = 1000, IN_FLIGHT = 4 };
 
@@ -123,5 +131,38 @@ int main(void) {
     printf("asking for evicted epoch 0: %zu events (not found, not an error)\n", found);
     noob_event_list_free(evicted);
     noob_event_store_free(store);
-    return twice == NOOB_ERR_NOT_OUTSTANDING && corrupt == NOOB_ERR_DECODE && found == 0 ? 0 : 1;
+
+    /* Scheduler: a camera pipeline's graph, run on 2 threads, then a cycle refused. */
+    static const char pipeline[] = "camera\0denoise\0camera\0detect\0denoise\0track\0detect\0track\0track\0save";
+    noob_graph_builder *graph_builder = NULL;
+    noob_graph *graph = NULL;
+    TRY(noob_graph_builder_new(&graph_builder));
+    TRY(noob_graph_builder_add_edges_text(graph_builder, pipeline, sizeof pipeline - 1));
+    TRY(noob_graph_builder_build(graph_builder, &graph));
+    noob_run_summary summary;
+    atomic_uint calls = 0;
+    TRY(noob_graph_run(graph, 2, 0, count_call, &calls, NULL, 0, &summary));
+    const uint32_t *order = NULL;
+    size_t order_len = 0;
+    TRY(noob_graph_topological_order(graph, &order, &order_len));
+    printf("scheduler: %zu nodes ran on %u threads; order", summary.ran, summary.workers);
+    for (size_t i = 0; i < order_len; i++) {
+        const char *name = NULL;
+        size_t len = 0;
+        TRY(noob_graph_node_name(graph, order[i], &name, &len));
+        printf("%s %s", i ? " ->" : ":", name);
+    }
+    printf("\n");
+    /* A successful build empties its builder: the same edges again, plus a loop back. */
+    TRY(noob_graph_builder_add_edges_text(graph_builder, pipeline, sizeof pipeline - 1));
+    TRY(noob_graph_builder_add_edge_names(graph_builder, "save", 4, "camera", 6));
+    noob_graph *cyclic = NULL;
+    noob_result cycle = noob_graph_builder_build(graph_builder, &cyclic);
+    printf("adding save -> camera: %s (%s)\n", noob_result_str(cycle), noob_last_error_message());
+    noob_graph_builder_free(graph_builder);
+    noob_graph_free(graph);
+    return twice == NOOB_ERR_NOT_OUTSTANDING && corrupt == NOOB_ERR_DECODE && found == 0 &&
+                   cycle == NOOB_ERR_CYCLE && atomic_load(&calls) == summary.ran
+               ? 0
+               : 1;
 }

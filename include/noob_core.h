@@ -55,6 +55,32 @@
 #define NOOB_EVENT_STORE_MAX_NAMES 16777215
 
 /**
+ * `noob_graph_run` flag: after the first failure, skip every node not started yet.
+ */
+#define NOOB_RUN_STOP_ON_FAILURE 1
+
+/**
+ * Status of a node after `noob_graph_run`: its callback returned `NOOB_OK`.
+ */
+#define NOOB_NODE_RAN 1
+
+/**
+ * Status of a node after `noob_graph_run`: its callback returned another code.
+ */
+#define NOOB_NODE_FAILED 2
+
+/**
+ * Status of a node after `noob_graph_run`: not called (a dependency failed or was
+ * skipped, or the run stopped early).
+ */
+#define NOOB_NODE_SKIPPED 3
+
+/**
+ * Most worker threads one `noob_graph_run` may use.
+ */
+#define NOOB_RUN_MAX_WORKERS 1024
+
+/**
  * Lists and dicts may nest at most this deep (a scalar root has depth 0, `[1]` depth 1).
  */
 #define NOOB_VALUE_MAX_DEPTH 256
@@ -119,6 +145,26 @@ enum noob_result
    * The buffer token names no buffer currently lent (released twice, or never acquired).
    */
   NOOB_ERR_NOT_OUTSTANDING = 10,
+  /**
+   * The graph has a cycle; the detail message names its nodes.
+   */
+  NOOB_ERR_CYCLE = 11,
+  /**
+   * The node id or name is not in the graph.
+   */
+  NOOB_ERR_UNKNOWN_NODE = 12,
+  /**
+   * The node is already marked done in this run.
+   */
+  NOOB_ERR_ALREADY_DONE = 13,
+  /**
+   * The node was never handed out by `noob_scheduler_get_ready` in this run.
+   */
+  NOOB_ERR_NOT_HANDED_OUT = 14,
+  /**
+   * A node callback of a parallel run reported failure.
+   */
+  NOOB_ERR_CALLBACK_FAILED = 15,
   /**
    * The event store was closed: it holds no events and refuses every call but
    * `noob_event_store_close` and `noob_event_store_free`.
@@ -262,6 +308,30 @@ typedef struct noob_event_list noob_event_list;
  * on it. `noob_event_store_close` may run concurrently with anything else.
  */
 typedef struct noob_event_store noob_event_store;
+
+/**
+ * An immutable, checked dependency graph (a DAG).
+ *
+ * Thread safety: immutable; every function taking a `const noob_graph *` may be
+ * called from many threads at once, except `noob_graph_free`, which must be the
+ * last call on the handle. Schedulers made from it keep the graph alive on their own.
+ */
+typedef struct noob_graph noob_graph;
+
+/**
+ * Collects nodes and edges for a graph.
+ *
+ * Thread safety: one owner; never used by two threads at once.
+ */
+typedef struct noob_graph_builder noob_graph_builder;
+
+/**
+ * The state of one run of a graph: which nodes are ready, handed out, done.
+ *
+ * Thread safety: one owner; never used by two threads at once. Different
+ * schedulers of one graph may be used on different threads at once.
+ */
+typedef struct noob_scheduler noob_scheduler;
 
 /**
  * A decoded (or built) value: the validated blob kept as it is, with an index over
@@ -420,6 +490,92 @@ typedef struct noob_event_columns {
   const uint8_t *values;
   const size_t *value_offsets;
 } noob_event_columns;
+
+/**
+ * Sizes of a graph.
+ */
+typedef struct noob_graph_info {
+  size_t node_count;
+  /**
+   * Distinct edges.
+   */
+  size_t edge_count;
+  /**
+   * Edges given to the builder that repeated an earlier one (kept once).
+   */
+  size_t repeated_edges;
+  /**
+   * Generations: 0 for the empty graph, else the node count of the longest path.
+   */
+  size_t generation_count;
+  /**
+   * Heap bytes the graph holds (names, index, adjacency, order).
+   */
+  size_t heap_bytes;
+} noob_graph_info;
+
+/**
+ * Called once per node by `noob_graph_run`; returns `NOOB_OK` (0) on success, any
+ * other value on failure (the value is reported, not interpreted).
+ */
+typedef uint32_t (*noob_node_callback)(void *user_data, uint32_t node);
+
+/**
+ * The outcome of `noob_graph_run`.
+ */
+typedef struct noob_run_summary {
+  size_t ran;
+  size_t failed;
+  size_t skipped;
+  /**
+   * Worker threads used, the calling thread included.
+   */
+  uint32_t workers;
+  /**
+   * The failed node with the smallest id, or `UINT32_MAX` if none failed.
+   */
+  uint32_t first_failed_node;
+  /**
+   * The code its callback returned (0 if none failed).
+   */
+  uint32_t first_failed_code;
+} noob_run_summary;
+
+/**
+ * A live, read-only view of a run, kept current by the library after every call
+ * that changes the run (see `noob_scheduler_get_view`).
+ *
+ * `queue` lists every node made ready in this run, in order: `queue[0..handed_out_end]`
+ * were handed out, `queue[handed_out_end..queued_end]` are ready and not handed out yet.
+ * The nodes a mark-done call made ready are the entries between `queued_end` before and
+ * after the call. The run is complete when `done == node_count`.
+ */
+typedef struct noob_scheduler_view {
+  /**
+   * `node_count` slots; entries at and beyond `queued_end` are meaningless.
+   */
+  const uint32_t *queue;
+  size_t node_count;
+  size_t handed_out_end;
+  size_t queued_end;
+  size_t done;
+} noob_scheduler_view;
+
+/**
+ * Counters of a run.
+ */
+typedef struct noob_scheduler_counts {
+  size_t node_count;
+  /**
+   * Ready and not handed out yet.
+   */
+  size_t ready;
+  /**
+   * Handed out and not marked done yet.
+   */
+  size_t handed_out;
+  size_t done;
+} noob_scheduler_counts;
 
 /**
  * Callbacks for `noob_value_visit`, one per event of a depth-first walk
@@ -969,6 +1125,513 @@ const char *noob_result_str(uint32_t code);
  * Thread safety: each thread has its own message.
  */
 const char *noob_last_error_message(void);
+
+/**
+ * Creates an empty graph builder. On success `*builder_out` owns it: free it
+ * exactly once with `noob_graph_builder_free` (also after a successful build).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `builder_out` must be NULL or writable.
+ */
+noob_result noob_graph_builder_new(struct noob_graph_builder **builder_out);
+
+/**
+ * Reserves room for `nodes` more nodes and `edges` more edges (an optimisation only).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (more than a graph
+ * can hold), `NOOB_ERR_OUT_OF_MEMORY` (the builder's content is unchanged).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_graph_builder_reserve(struct noob_graph_builder *builder,
+                                       size_t nodes,
+                                       size_t edges);
+
+/**
+ * Adds a node named by `name_len` bytes at `name` (UTF-8, non-empty, no NUL byte)
+ * and writes its id to `*id_out` (may be NULL). A name added before gives its
+ * existing id and adds nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`builder`, or `name` with a non-zero length),
+ * `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT` (empty, or contains NUL),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `name` NULL or `name_len` readable
+ * bytes; `id_out` NULL or writable.
+ */
+noob_result noob_graph_builder_add_node(struct noob_graph_builder *builder,
+                                        const char *name,
+                                        size_t name_len,
+                                        uint32_t *id_out);
+
+/**
+ * Adds many nodes in one call: `names_len` bytes at `names` hold the names
+ * separated by NUL bytes (`"a\0b\0c"`; one trailing NUL allowed; an empty text
+ * is no names). Writes each name's id, in order, to `ids_out` (which may be NULL
+ * with `ids_cap` 0 if the ids are not wanted) and the number of names to
+ * `*count_out` (may be NULL). Every name is checked before any is added, so a
+ * refused call adds nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (an empty name), `NOOB_ERR_LIMIT_EXCEEDED`,
+ * `NOOB_ERR_BUFFER_TOO_SMALL` (`ids_out` given with fewer than the number of names
+ * entries; that number is written to `*count_out`).
+ *
+ * # Safety
+ * `builder` NULL or live; `names` NULL or `names_len` readable bytes; `ids_out` NULL
+ * or `ids_cap` writable ids; `count_out` NULL or writable.
+ */
+noob_result noob_graph_builder_add_nodes(struct noob_graph_builder *builder,
+                                         const char *names,
+                                         size_t names_len,
+                                         uint32_t *ids_out,
+                                         size_t ids_cap,
+                                         size_t *count_out);
+
+/**
+ * Adds the edge `from -> to` between existing nodes: `to` depends on `from`. A
+ * repeated edge is kept once; a self-loop is accepted here and refused by
+ * `noob_graph_builder_build` as a cycle.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`, `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_graph_builder_add_edge(struct noob_graph_builder *builder,
+                                        uint32_t from,
+                                        uint32_t to);
+
+/**
+ * Adds `pair_count` edges between existing nodes: `pairs[2*i]` -> `pairs[2*i+1]`.
+ * Every id is checked first, so a refused call adds nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`pairs` NULL with a non-zero count),
+ * `NOOB_ERR_UNKNOWN_NODE`, `NOOB_ERR_LIMIT_EXCEEDED`, `NOOB_ERR_INVALID_ARGUMENT`
+ * (a count no array can have).
+ *
+ * # Safety
+ * `builder` NULL or live; `pairs` NULL or `2 * pair_count` readable ids.
+ */
+noob_result noob_graph_builder_add_edges(struct noob_graph_builder *builder,
+                                         const uint32_t *pairs,
+                                         size_t pair_count);
+
+/**
+ * Adds the edge `from -> to` by name, adding either node if it is new (`from`
+ * first). Both names are checked before anything is added.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (an empty name, or one with a NUL byte),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` NULL or live; each name NULL or its length in readable bytes.
+ */
+noob_result noob_graph_builder_add_edge_names(struct noob_graph_builder *builder,
+                                              const char *from,
+                                              size_t from_len,
+                                              const char *to,
+                                              size_t to_len);
+
+/**
+ * Adds many edges by name in one call: `names_len` bytes at `names` hold
+ * NUL-separated names taken in pairs, `from` then `to` (`"a\0b\0a\0c"` adds
+ * a -> b and a -> c). New names become nodes in order of first mention. Every
+ * name is checked first, so a refused call adds nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (an empty name, or an odd number of names),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` NULL or live; `names` NULL or `names_len` readable bytes.
+ */
+noob_result noob_graph_builder_add_edges_text(struct noob_graph_builder *builder,
+                                              const char *names,
+                                              size_t names_len);
+
+/**
+ * Adds a whole `{node: [dependencies]}` mapping in one call. `names_len` bytes at
+ * `names` hold NUL-separated names, group after group: a node, then its
+ * `dep_counts[i]` dependencies, for `i` in `0..group_count` (Python:
+ * `"\0".join(chain.from_iterable((n, *ds) for n, ds in deps.items()))` and
+ * `array("I", map(len, deps.values()))`). Each node is added before its
+ * dependencies; a dependency never declared is added as a node (a source, unless it
+ * has a group of its own later); an edge `dependency -> node` is added for each.
+ * Everything is checked first, so a refused call adds nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`builder`; `names` or `dep_counts` NULL with a
+ * non-zero length), `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT` (an empty
+ * name, or a name count other than `group_count` plus the sum of `dep_counts`),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` NULL or live; `names` NULL or `names_len` readable bytes; `dep_counts`
+ * NULL or `group_count` readable counts.
+ */
+noob_result noob_graph_builder_add_dependencies(struct noob_graph_builder *builder,
+                                                const char *names,
+                                                size_t names_len,
+                                                const uint32_t *dep_counts,
+                                                size_t group_count);
+
+/**
+ * Writes the number of nodes added so far to `*count_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `builder` NULL or live; `count_out` NULL or writable.
+ */
+noob_result noob_graph_builder_node_count(const struct noob_graph_builder *builder,
+                                          size_t *count_out);
+
+/**
+ * Checks the graph and freezes it into `*graph_out`, which the caller then owns
+ * (free it with `noob_graph_free`). On success the builder is left empty (its
+ * content moved into the graph); it must still be freed. Linear in nodes + edges.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_CYCLE` (the detail message names the
+ * nodes of one cycle; `noob_graph_builder_cycle` gives their ids; the builder is
+ * unchanged).
+ *
+ * # Safety
+ * `builder` NULL or live; `graph_out` NULL or writable.
+ */
+noob_result noob_graph_builder_build(struct noob_graph_builder *builder,
+                                     struct noob_graph **graph_out);
+
+/**
+ * The cycle found by the builder's last failed `noob_graph_builder_build`, as a
+ * borrowed view of `*count_out` ids (0 if the last build found none): each node
+ * depends on the one before it, the first on the last; it starts at the smallest
+ * id. The view is valid until the next call that changes the builder or frees it.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `builder` NULL or live; `ids_out` and `count_out` NULL or writable.
+ */
+noob_result noob_graph_builder_cycle(const struct noob_graph_builder *builder,
+                                     const uint32_t **ids_out,
+                                     size_t *count_out);
+
+/**
+ * Frees a builder. NULL is accepted and does nothing. Call it exactly once.
+ *
+ * # Safety
+ * `builder` must be NULL or a builder from `noob_graph_builder_new` not freed before.
+ */
+void noob_graph_builder_free(struct noob_graph_builder *builder);
+
+/**
+ * Frees a graph handle. NULL is accepted and does nothing. Call it exactly once,
+ * after every other call on this handle has returned. Schedulers made from the
+ * graph stay usable (they share it); borrowed views from this handle end here.
+ *
+ * # Safety
+ * `graph` must be NULL or a graph from `noob_graph_builder_build` not freed before.
+ */
+void noob_graph_free(struct noob_graph *graph);
+
+/**
+ * Writes the graph's sizes to `*info_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `graph` NULL or live; `info_out` NULL or writable.
+ */
+noob_result noob_graph_get_info(const struct noob_graph *graph, struct noob_graph_info *info_out);
+
+/**
+ * Looks a node up by name and writes its id to `*id_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_UNKNOWN_NODE`.
+ *
+ * # Safety
+ * `graph` NULL or live; `name` NULL or `name_len` readable bytes; `id_out` NULL or
+ * writable.
+ */
+noob_result noob_graph_node_id(const struct noob_graph *graph,
+                               const char *name,
+                               size_t name_len,
+                               uint32_t *id_out);
+
+/**
+ * A borrowed view of node `id`'s name: `*len_out` bytes of UTF-8 at `*name_out`,
+ * followed by a NUL (so it is also a C string). Valid until `noob_graph_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`.
+ *
+ * # Safety
+ * `graph` NULL or live; `name_out`, `len_out` NULL or writable.
+ */
+noob_result noob_graph_node_name(const struct noob_graph *graph,
+                                 uint32_t id,
+                                 const char **name_out,
+                                 size_t *len_out);
+
+/**
+ * A borrowed view of every name in id order, each followed by a NUL byte
+ * (`"a\0b\0"`): `*len_out` bytes at `*text_out`. In Python:
+ * `ffi.unpack(text, n).decode().split("\0")[:-1]`. Valid until `noob_graph_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `graph` NULL or live; `text_out`, `len_out` NULL or writable.
+ */
+noob_result noob_graph_names(const struct noob_graph *graph,
+                             const char **text_out,
+                             size_t *len_out);
+
+/**
+ * A borrowed view of the nodes that depend directly on `id` (increasing id order).
+ * Valid until `noob_graph_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`.
+ *
+ * # Safety
+ * `graph` NULL or live; `ids_out`, `count_out` NULL or writable.
+ */
+noob_result noob_graph_successors(const struct noob_graph *graph,
+                                  uint32_t id,
+                                  const uint32_t **ids_out,
+                                  size_t *count_out);
+
+/**
+ * A borrowed view of the nodes `id` depends on directly (in the order their edges
+ * were added). Valid until `noob_graph_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`.
+ *
+ * # Safety
+ * `graph` NULL or live; `ids_out`, `count_out` NULL or writable.
+ */
+noob_result noob_graph_predecessors(const struct noob_graph *graph,
+                                    uint32_t id,
+                                    const uint32_t **ids_out,
+                                    size_t *count_out);
+
+/**
+ * A borrowed view of every node in a topological order: generation by generation;
+ * generation 0 is the sources in id order, and each later one is in the order a
+ * scheduler makes its nodes ready when driven a generation at a time. Valid until
+ * `noob_graph_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `graph` NULL or live; `ids_out`, `count_out` NULL or writable.
+ */
+noob_result noob_graph_topological_order(const struct noob_graph *graph,
+                                         const uint32_t **ids_out,
+                                         size_t *count_out);
+
+/**
+ * The generations as a borrowed view of `*generation_count_out + 1` offsets into
+ * `noob_graph_topological_order`: generation `g` is `order[starts[g]..starts[g+1]]`
+ * (the nodes whose longest path from a source has `g` edges). Valid until
+ * `noob_graph_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `graph` NULL or live; `starts_out`, `generation_count_out` NULL or writable.
+ */
+noob_result noob_graph_generations(const struct noob_graph *graph,
+                                   const uint32_t **starts_out,
+                                   size_t *generation_count_out);
+
+/**
+ * Runs `callback(user_data, node)` once for every node of the graph on `workers`
+ * threads (0: one per CPU; the calling thread is one of them), each node as soon as
+ * all its predecessors' callbacks have returned `NOOB_OK`. A callback that returns
+ * another value fails its node: every node depending on it, directly or not, is
+ * skipped (not called); the others still run, unless `flags` has
+ * `NOOB_RUN_STOP_ON_FAILURE`, which skips every node not started yet.
+ *
+ * Outputs: if `status_out` is not NULL it receives one `NOOB_NODE_*` byte per node
+ * id (`status_cap` must be at least the node count); `*summary_out` (may be NULL)
+ * the counts and the first failure. Both are written when the call returns `NOOB_OK`
+ * (every node ran) and when it returns `NOOB_ERR_CALLBACK_FAILED` (some failed; the
+ * detail message names the first).
+ *
+ * Callback rules: it is called from the calling thread and from worker threads the
+ * run starts and joins before returning; up to `workers` calls run at once, with the
+ * same `user_data`, so it must be safe for that; each node is called at most once, and
+ * a node's call starts after its predecessors' calls returned and sees their memory
+ * effects. It may call any function of this library (read-only graph calls on this
+ * graph, other schedulers, even a nested run), but must not unwind or longjmp out.
+ * Freeing this graph handle from a callback does not end the run (it keeps the graph
+ * alive), but is a mistake for every other use of the handle.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`graph`, `callback`), `NOOB_ERR_INVALID_ARGUMENT`
+ * (unknown flag bits, more than `NOOB_RUN_MAX_WORKERS` workers),
+ * `NOOB_ERR_BUFFER_TOO_SMALL` (`status_cap` below the node count; the run does not
+ * start), `NOOB_ERR_CALLBACK_FAILED`.
+ *
+ * # Safety
+ * `graph` NULL or live; `status_out` NULL or `status_cap` writable bytes;
+ * `summary_out` NULL or writable; `callback` safe to call as described.
+ */
+noob_result noob_graph_run(const struct noob_graph *graph,
+                           uint32_t workers,
+                           uint32_t flags,
+                           noob_node_callback callback,
+                           void *user_data,
+                           uint8_t *status_out,
+                           size_t status_cap,
+                           struct noob_run_summary *summary_out);
+
+/**
+ * Starts a run of `graph`: its sources are ready. On success `*scheduler_out` owns
+ * the run (free it with `noob_scheduler_free`); it shares the graph, which stays
+ * alive until both the graph handle and every scheduler of it are freed.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `graph` NULL or live; `scheduler_out` NULL or writable.
+ */
+noob_result noob_scheduler_new(const struct noob_graph *graph,
+                               struct noob_scheduler **scheduler_out);
+
+/**
+ * Starts the run over: nothing done, the sources ready. O(nodes), no allocation.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler.
+ */
+noob_result noob_scheduler_reset(struct noob_scheduler *scheduler);
+
+/**
+ * Hands out up to `max` ready nodes (`SIZE_MAX`: all of them) in queue order,
+ * writing their ids to `ids_out` and their number to `*count_out`. Ready order: the
+ * sources in id order, then every node in the order it became ready (nodes released
+ * by one `mark_done` call in increasing id order).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`scheduler`, `count_out`, or `ids_out` with a
+ * non-zero `ids_cap`), `NOOB_ERR_BUFFER_TOO_SMALL` (more than `ids_cap` nodes would
+ * be handed out: nothing is, and the number is written to `*count_out`).
+ *
+ * # Safety
+ * `scheduler` NULL or live; `ids_out` NULL or `ids_cap` writable ids; `count_out`
+ * NULL or writable.
+ */
+noob_result noob_scheduler_get_ready(struct noob_scheduler *scheduler,
+                                     size_t max,
+                                     uint32_t *ids_out,
+                                     size_t ids_cap,
+                                     size_t *count_out);
+
+/**
+ * Marks the handed-out node `node` done and writes the nodes that became ready
+ * (queued for `noob_scheduler_get_ready`, not handed out) to `newly_ready_out`,
+ * their number to `*count_out`. `newly_ready_out` may be NULL (with `cap` 0) if
+ * they are not wanted: then it is never too small. `count_out` may be NULL.
+ *
+ * Errors, each changing nothing: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`,
+ * `NOOB_ERR_ALREADY_DONE`, `NOOB_ERR_NOT_HANDED_OUT` (ready but not handed out yet,
+ * or still waiting for dependencies), `NOOB_ERR_BUFFER_TOO_SMALL` (more newly ready
+ * nodes than `cap`: the number is written to `*count_out`).
+ *
+ * # Safety
+ * `scheduler` NULL or live; `newly_ready_out` NULL or `cap` writable ids;
+ * `count_out` NULL or writable.
+ */
+noob_result noob_scheduler_mark_done(struct noob_scheduler *scheduler,
+                                     uint32_t node,
+                                     uint32_t *newly_ready_out,
+                                     size_t cap,
+                                     size_t *count_out);
+
+/**
+ * Marks `count` handed-out nodes done in one call, in order, and writes every node
+ * that became ready to `newly_ready_out` and their number to `*count_out`, as
+ * `noob_scheduler_mark_done` does. If any node cannot be marked (unknown, done
+ * already, not handed out, or listed twice), nothing changes and the error is
+ * reported for the first such node.
+ *
+ * Errors: as `noob_scheduler_mark_done`; `NOOB_ERR_NULL_POINTER` also for `nodes`
+ * NULL with a non-zero count.
+ *
+ * # Safety
+ * `scheduler` NULL or live; `nodes` NULL or `count` readable ids; `newly_ready_out`
+ * NULL or `cap` writable ids; `count_out` NULL or writable.
+ */
+noob_result noob_scheduler_mark_done_many(struct noob_scheduler *scheduler,
+                                          const uint32_t *nodes,
+                                          size_t count,
+                                          uint32_t *newly_ready_out,
+                                          size_t cap,
+                                          size_t *count_out);
+
+/**
+ * Marks the handed-out node `node` done, as `noob_scheduler_mark_done` with no
+ * outputs: two arguments, for callers that pay per argument (cffi). The nodes it
+ * made ready are read from the view (`noob_scheduler_get_view`): the queue entries
+ * between `queued_end` before and after the call.
+ *
+ * Errors, each changing nothing: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_UNKNOWN_NODE`,
+ * `NOOB_ERR_ALREADY_DONE`, `NOOB_ERR_NOT_HANDED_OUT`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler.
+ */
+noob_result noob_scheduler_finish(struct noob_scheduler *scheduler, uint32_t node);
+
+/**
+ * Writes a pointer to the scheduler's live view (`noob_scheduler_view`) to
+ * `*view_out`. The view stays valid, and is updated in place by every call that
+ * changes the run, until `noob_scheduler_free`; read it on the thread that owns the
+ * scheduler, between calls. With it a caller needs no call to learn how many nodes
+ * are ready or done, or which nodes a mark-done call made ready.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `scheduler` NULL or live; `view_out` NULL or writable.
+ */
+noob_result noob_scheduler_get_view(const struct noob_scheduler *scheduler,
+                                    const struct noob_scheduler_view **view_out);
+
+/**
+ * Writes whether every node is done to `*done_out` (true at once for an empty graph).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `scheduler` NULL or live; `done_out` NULL or writable.
+ */
+noob_result noob_scheduler_is_done(const struct noob_scheduler *scheduler, bool *done_out);
+
+/**
+ * Writes the run's counters to `*counts_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `scheduler` NULL or live; `counts_out` NULL or writable.
+ */
+noob_result noob_scheduler_get_counts(const struct noob_scheduler *scheduler,
+                                      struct noob_scheduler_counts *counts_out);
+
+/**
+ * Frees a scheduler. NULL is accepted and does nothing. Call it exactly once.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a scheduler from `noob_scheduler_new` not freed before.
+ */
+void noob_scheduler_free(struct noob_scheduler *scheduler);
 
 /**
  * Creates an empty value builder. On success `*builder_out` owns it: free it exactly

@@ -29,6 +29,10 @@ def soname(version: str) -> str:
 
 ffibuilder = FFI()
 ffibuilder.cdef(cdef_from_header(HEADER.read_text()))
+# Not from the header: the one Python function the library calls back, a
+# `noob_node_callback` for noob_graph_run (defined in noob_core/scheduler.py with
+# @ffi.def_extern()). cffi generates its C entry point, which takes the GIL.
+ffibuilder.cdef('extern "Python" uint32_t _noob_py_node_callback(void *, uint32_t);')
 ffibuilder.set_source(
     "noob_core._native",
     '#include "noob_core.h"',

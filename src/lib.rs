@@ -7,6 +7,7 @@
 pub mod buffer_pool;
 pub mod event_store;
 pub mod ffi;
+pub mod scheduler;
 pub mod serializer;
 
 pub use buffer_pool::{BufferLease, BufferPool, BufferToken, PoolError, PoolStats};

@@ -291,6 +291,15 @@ fn push(builder: &mut Builder, value: &Value) -> Result<(), BuilderError> {
     }
 }
 
+/// The first occurrence of each key, in order, each with a null.
+fn seen_in_order(keys: &[String]) -> Vec<(String, Value)> {
+    let mut seen = std::collections::HashSet::new();
+    keys.iter()
+        .filter(|key| seen.insert(key.as_str()))
+        .map(|key| (key.clone(), Value::Null))
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -318,6 +327,38 @@ proptest! {
         push(&mut builder, &value).unwrap();
         prop_assert_eq!(builder.finish().unwrap(), encode(&value).unwrap());
         prop_assert!(builder.is_empty(), "finish resets the builder");
+    }
+
+    /// Repeats are caught exactly, below and past the small-dict size, including keys
+    /// that only differ in the middle or in length (where cheap fingerprints collide).
+    #[test]
+    fn the_builder_refuses_exactly_the_repeated_keys(
+        keys in prop::collection::vec(
+            prop_oneof![
+                "[ab]{0,3}",
+                "[ab]{5,7}",
+                "common_prefix_[ab]{1,3}_common_suffix",
+                "x{0,40}",
+            ],
+            0..120,
+        ),
+    ) {
+        let mut builder = Builder::new();
+        builder.begin_dict().unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for key in &keys {
+            let before = builder.len();
+            if seen.insert(key.clone()) {
+                prop_assert_eq!(builder.key(key), Ok(()));
+                builder.null().unwrap();
+            } else {
+                prop_assert_eq!(builder.key(key), Err(BuilderError::DuplicateKey(key.clone())));
+                prop_assert_eq!(builder.len(), before, "a refused key writes nothing");
+            }
+        }
+        builder.end_dict().unwrap();
+        let expected = Value::Dict(seen_in_order(&keys));
+        prop_assert_eq!(decode(&builder.finish().unwrap()).unwrap(), expected);
     }
 
     #[test]
@@ -663,6 +704,49 @@ fn encode_errors_name_the_path() {
     let error = encode(&value).unwrap_err();
     assert_eq!(error.path, "$[\"units\"][1]");
     assert!(error.to_string().contains("$[\"units\"][1]"), "{error}");
+}
+
+/// Closed and reset containers are reused in place: keys from an earlier dict at the
+/// same depth never count as repeats, and a dict reopened after a reset starts empty.
+/// Each blob is sized to its bytes, even after a much larger one.
+#[test]
+fn the_builder_reuses_its_containers_and_sizes_each_blob() {
+    let mut b = Builder::new();
+    let nested = |b: &mut Builder, n: i64| {
+        b.begin_list().unwrap();
+        for i in 0..n {
+            b.begin_dict().unwrap();
+            for key in ["a", "b", "c"] {
+                b.key(key).unwrap();
+                b.int(i).unwrap();
+            }
+            b.end_dict().unwrap();
+        }
+        b.end_list().unwrap();
+    };
+    nested(&mut b, 3);
+    let small = b.finish().unwrap();
+    // Reset with two containers open, the inner one mid-dict with a pending key.
+    b.begin_dict().unwrap();
+    b.key("a").unwrap();
+    b.begin_dict().unwrap();
+    b.key("a").unwrap();
+    b.reset();
+    assert!(b.is_empty());
+    nested(&mut b, 3);
+    assert_eq!(b.finish().unwrap(), small);
+    nested(&mut b, 20_000);
+    let large = b.finish().unwrap();
+    assert_eq!(decode(&large).unwrap().kind(), Kind::List);
+    nested(&mut b, 3);
+    let after = b.finish().unwrap();
+    assert_eq!(after, small);
+    assert!(
+        after.capacity() <= 2 * 256.max(after.len()),
+        "a small blob after a large one keeps {} bytes for {}",
+        after.capacity(),
+        after.len()
+    );
 }
 
 #[test]

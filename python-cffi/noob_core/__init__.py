@@ -16,6 +16,7 @@ from . import exceptions  # noqa: E402
 from .buffer_pool import BufferPool, BufferPoolStats, PooledBuffer  # noqa: E402
 from .event_store import EventStoreStats, FastEvent, FastEventStore  # noqa: E402
 from .exceptions import NoobCoreError  # noqa: E402
+from .scheduler import FastScheduler, GraphInfo, RunSummary  # noqa: E402
 from .serializer import FastSerializer  # noqa: E402
 
 __all__ = [
@@ -28,5 +29,8 @@ __all__ = [
     "EventStoreStats",
     "NoobCoreError",
     "FastSerializer",
+    "FastScheduler",
+    "GraphInfo",
+    "RunSummary",
     "exceptions",
 ]

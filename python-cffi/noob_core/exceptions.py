@@ -25,6 +25,13 @@ __all__ = [
     "WrongPoolError",
     "NotOutstandingError",
     "PoolClosedError",
+    "GraphError",
+    "CycleError",
+    "UnknownNodeError",
+    "AlreadyMarkedDoneError",
+    "NotHandedOutError",
+    "NodeFailedError",
+    "SchedulerClosedError",
     "EventStoreError",
     "StoreClosedError",
     "UnknownNameError",
@@ -99,6 +106,37 @@ class PoolClosedError(BufferPoolError, ValueError):
     """The pool is closed."""
 
 
+class GraphError(NoobCoreError):
+    """A scheduling graph or run was misused."""
+
+
+class CycleError(GraphError, ValueError):
+    """The graph has a cycle; the message names its nodes."""
+
+
+class UnknownNodeError(GraphError, KeyError):
+    """The node id or name is not in the graph."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class AlreadyMarkedDoneError(GraphError, ValueError):
+    """The node is already marked done in this run."""
+
+
+class NotHandedOutError(GraphError, ValueError):
+    """The node was never handed out as ready in this run."""
+
+
+class NodeFailedError(GraphError, RuntimeError):
+    """A node's callback failed during a parallel run."""
+
+
+class SchedulerClosedError(GraphError, ValueError):
+    """The FastScheduler was closed."""
+
+
 class EventStoreError(NoobCoreError):
     """Misuse of a FastEventStore."""
 
@@ -162,6 +200,11 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_LIMIT_EXCEEDED: LimitExceededError,
     lib.NOOB_ERR_WRONG_POOL: WrongPoolError,
     lib.NOOB_ERR_NOT_OUTSTANDING: NotOutstandingError,
+    lib.NOOB_ERR_CYCLE: CycleError,
+    lib.NOOB_ERR_UNKNOWN_NODE: UnknownNodeError,
+    lib.NOOB_ERR_ALREADY_DONE: AlreadyMarkedDoneError,
+    lib.NOOB_ERR_NOT_HANDED_OUT: NotHandedOutError,
+    lib.NOOB_ERR_CALLBACK_FAILED: NodeFailedError,
     lib.NOOB_ERR_STORE_CLOSED: StoreClosedError,
     lib.NOOB_ERR_UNKNOWN_NAME: UnknownNameError,
     lib.NOOB_ERR_IDS_EXHAUSTED: IdsExhaustedError,

@@ -26,6 +26,7 @@ pub(crate) type Outcome = Result<(), Failure>;
 
 /// Runs the body of an export: an `Err` or a panic becomes its result code and
 /// the thread's detail message; nothing unwinds into C.
+#[inline(always)]
 pub(crate) fn guard(function: &'static str, body: impl FnOnce() -> Outcome) -> noob_result {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => noob_result::NOOB_OK,
@@ -91,6 +92,7 @@ impl<T> OutPtr<T> {
 /// # Safety
 /// A non-NULL `ptr` must point to `len` readable bytes for the duration of the call.
 #[allow(dead_code)] // for the components that take values; tested below
+#[inline]
 pub(crate) unsafe fn bytes<'a>(
     ptr: *const u8,
     len: usize,
@@ -187,6 +189,7 @@ fn check_array<T>(address: usize, count: usize, name: &str) -> Result<(), Failur
 /// # Safety
 /// As for [`bytes`].
 #[allow(dead_code)] // for the components that take names; tested below
+#[inline(always)]
 pub(crate) unsafe fn text<'a>(
     ptr: *const c_char,
     len: usize,
@@ -194,6 +197,13 @@ pub(crate) unsafe fn text<'a>(
 ) -> Result<&'a str, Failure> {
     // SAFETY: forwarded contract.
     let raw = unsafe { bytes(ptr.cast(), len, name) }?;
+    // Most names and keys are short ASCII: checking that is a few word-wide loads,
+    // cheaper than the general validator's setup on a short slice. Anything else
+    // gets the full validation.
+    if is_ascii(raw) {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(raw) });
+    }
     std::str::from_utf8(raw).map_err(|error| {
         Failure::new(
             noob_result::NOOB_ERR_INVALID_UTF8,
@@ -203,6 +213,25 @@ pub(crate) unsafe fn text<'a>(
             ),
         )
     })
+}
+
+/// `raw.is_ascii()`, with slices shorter than a word (std walks those byte by byte)
+/// checked by at most two overlapping loads.
+#[inline]
+fn is_ascii(raw: &[u8]) -> bool {
+    let len = raw.len();
+    match len {
+        0 => true,
+        // Three bytes or fewer: the first, middle and last cover them all.
+        1..=3 => (raw[0] | raw[len / 2] | raw[len - 1]) & 0x80 == 0,
+        // Four to seven: the first and last four bytes cover them all.
+        4..=7 => {
+            let head = u32::from_le_bytes(raw[..4].try_into().expect("4 bytes"));
+            let tail = u32::from_le_bytes(raw[len - 4..].try_into().expect("4 bytes"));
+            (head | tail) & 0x8080_8080 == 0
+        }
+        _ => raw.is_ascii(),
+    }
 }
 
 fn null_failure(name: &str) -> Failure {
@@ -256,6 +285,21 @@ mod tests {
                 text(std::ptr::null(), 3, "name").unwrap_err().code,
                 noob_result::NOOB_ERR_NULL_POINTER
             );
+            for len in 0..=20 {
+                let ascii: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+                assert!(text(ascii.as_ptr().cast(), len, "name").is_ok());
+                // A non-ASCII byte at any position is caught, valid or not.
+                for at in 0..len {
+                    let mut bad = ascii.clone();
+                    bad[at] = 0xff;
+                    let failure = text(bad.as_ptr().cast(), len, "name").unwrap_err();
+                    assert!(failure.message.contains(&format!("offset {at}")));
+                    let mut accented = ascii.clone();
+                    accented.splice(at..at + 1, "é".bytes());
+                    let got = text(accented.as_ptr().cast(), accented.len(), "name").unwrap();
+                    assert_eq!(got.as_bytes(), &accented[..]);
+                }
+            }
             let bad = b"ab\xffcd";
             let failure = text(bad.as_ptr().cast(), bad.len(), "name").unwrap_err();
             assert_eq!(failure.code, noob_result::NOOB_ERR_INVALID_UTF8);

@@ -7,5 +7,6 @@ mod boundary;
 pub mod buffer_pool;
 pub mod event_store;
 pub mod result;
+pub mod scheduler;
 pub mod serializer;
 pub mod version;

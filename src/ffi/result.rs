@@ -33,6 +33,16 @@ pub enum noob_result {
     NOOB_ERR_WRONG_POOL = 9,
     /// The buffer token names no buffer currently lent (released twice, or never acquired).
     NOOB_ERR_NOT_OUTSTANDING = 10,
+    /// The graph has a cycle; the detail message names its nodes.
+    NOOB_ERR_CYCLE = 11,
+    /// The node id or name is not in the graph.
+    NOOB_ERR_UNKNOWN_NODE = 12,
+    /// The node is already marked done in this run.
+    NOOB_ERR_ALREADY_DONE = 13,
+    /// The node was never handed out by `noob_scheduler_get_ready` in this run.
+    NOOB_ERR_NOT_HANDED_OUT = 14,
+    /// A node callback of a parallel run reported failure.
+    NOOB_ERR_CALLBACK_FAILED = 15,
     /// The event store was closed: it holds no events and refuses every call but
     /// `noob_event_store_close` and `noob_event_store_free`.
     NOOB_ERR_STORE_CLOSED = 20,
@@ -59,7 +69,7 @@ pub enum noob_result {
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 20] = [
+pub(crate) const ALL_RESULTS: [noob_result; 25] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -71,6 +81,11 @@ pub(crate) const ALL_RESULTS: [noob_result; 20] = [
     noob_result::NOOB_ERR_LIMIT_EXCEEDED,
     noob_result::NOOB_ERR_WRONG_POOL,
     noob_result::NOOB_ERR_NOT_OUTSTANDING,
+    noob_result::NOOB_ERR_CYCLE,
+    noob_result::NOOB_ERR_UNKNOWN_NODE,
+    noob_result::NOOB_ERR_ALREADY_DONE,
+    noob_result::NOOB_ERR_NOT_HANDED_OUT,
+    noob_result::NOOB_ERR_CALLBACK_FAILED,
     noob_result::NOOB_ERR_STORE_CLOSED,
     noob_result::NOOB_ERR_UNKNOWN_NAME,
     noob_result::NOOB_ERR_IDS_EXHAUSTED,
@@ -99,6 +114,11 @@ impl noob_result {
             noob_result::NOOB_ERR_NOT_OUTSTANDING => {
                 "buffer is not lent (released twice, or never acquired)\0"
             }
+            noob_result::NOOB_ERR_CYCLE => "the graph has a cycle\0",
+            noob_result::NOOB_ERR_UNKNOWN_NODE => "no such node in the graph\0",
+            noob_result::NOOB_ERR_ALREADY_DONE => "node already marked done\0",
+            noob_result::NOOB_ERR_NOT_HANDED_OUT => "node was not handed out by get_ready\0",
+            noob_result::NOOB_ERR_CALLBACK_FAILED => "a node callback failed\0",
             noob_result::NOOB_ERR_STORE_CLOSED => "the event store is closed\0",
             noob_result::NOOB_ERR_UNKNOWN_NAME => "name was never interned in this event store\0",
             noob_result::NOOB_ERR_IDS_EXHAUSTED => "the event store has used up its event ids\0",

@@ -148,6 +148,7 @@ pub unsafe extern "C" fn noob_value_builder_new(
 ///
 /// # Safety
 /// `builder` must be NULL or a live builder not used by another thread.
+#[inline(always)]
 unsafe fn with_builder(
     function: &'static str,
     builder: *mut noob_value_builder,

@@ -55,18 +55,25 @@ pub(crate) fn put_tag(out: &mut Vec<u8>, tag: u8) {
     out.push(tag);
 }
 
+/// Appends a tag and an 8-byte field, assembled in place first so that the output
+/// grows (and checks its capacity) once.
+#[inline(always)]
+fn put_tagged_8<T: serde::Serialize>(out: &mut Vec<u8>, tag: u8, field: T) {
+    let mut item = [tag; 9];
+    put(&mut &mut item[1..], field).expect("an 8-byte field fills 8 bytes");
+    out.extend_from_slice(&item);
+}
+
 /// Appends a tagged i64.
 #[inline]
 pub(crate) fn put_int(out: &mut Vec<u8>, value: i64) {
-    out.push(tag::INT);
-    put(out, value).expect("writing to a Vec cannot fail");
+    put_tagged_8(out, tag::INT, value);
 }
 
 /// Appends a tagged f64.
 #[inline]
 pub(crate) fn put_float(out: &mut Vec<u8>, value: f64) {
-    out.push(tag::FLOAT);
-    put(out, value).expect("writing to a Vec cannot fail");
+    put_tagged_8(out, tag::FLOAT, value);
 }
 
 /// Appends a u32 length or count prefix (the caller checked it fits).

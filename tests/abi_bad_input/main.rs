@@ -8,6 +8,7 @@
 mod buffer_pool;
 mod common;
 mod event_store;
+mod scheduler;
 mod serializer;
 
 use std::collections::BTreeSet;
@@ -19,6 +20,7 @@ fn all_checks() -> Vec<(&'static str, fn())> {
     [
         common::CHECKS,
         buffer_pool::CHECKS,
+        scheduler::CHECKS,
         event_store::CHECKS,
         serializer::CHECKS,
     ]

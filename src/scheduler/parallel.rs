@@ -1,0 +1,529 @@
+//! Runs every node of a [`Graph`] through a function on a pool of worker threads,
+//! each node as soon as all its predecessors have finished.
+//!
+//! Work stealing with `crossbeam-deque`: each worker owns a LIFO deque of node ids,
+//! the sources start in a shared injector, and an idle worker steals half of another
+//! worker's deque. Finishing a node decrements its successors' atomic counters of
+//! unfinished predecessors; the worker that brings a counter to zero pushes that
+//! successor onto its own deque. Tasks are plain `u32` ids: nothing is allocated per
+//! node (rayon's `scope.spawn` would box a closure per node), the pool is exactly
+//! the number of workers asked for, and the end of a run is detected without a
+//! shared counter written by every node.
+//!
+//! Failure: when `f(node)` returns an error or panics, the node is Failed and every
+//! node that depends on it, directly or not, is Skipped (never called); the others
+//! still run, or, with `stop_on_failure`, every node not started yet is Skipped.
+//! Every node ends Ran, Failed or Skipped, and the run always ends.
+//!
+//! With one worker there is no pool: the calling thread calls `f` in the graph's
+//! topological order (`Graph::topological_order`), so the order is reproducible.
+//!
+//! Guarantees to `f`: called once per node that runs, from one of the workers (the
+//! calling thread is worker 0; with one worker every call is on the calling thread);
+//! up to `workers` calls at once; a node's call starts after the calls of all its
+//! predecessors have returned, and sees their memory effects.
+
+use super::graph::{Graph, NodeId};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_utils::{Backoff, CachePadded};
+use parking_lot::Mutex;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long an idle worker yields before it parks.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
+
+/// Most workers one run may use.
+pub(crate) const MAX_WORKERS: usize = 1024;
+
+/// How a parallel run behaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParallelOptions {
+    /// Worker threads, the calling thread included; 0 means one per available CPU.
+    /// Clamped to `MAX_WORKERS` and to the node count (each worker but the calling
+    /// thread is a thread started for the run: about 10-15 µs each).
+    pub workers: usize,
+    /// After the first failure, skip every node that has not started yet.
+    pub stop_on_failure: bool,
+}
+
+/// What happened to a node in a parallel run.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeStatus {
+    /// `f(node)` returned `Ok`.
+    Ran = 1,
+    /// `f(node)` returned an error or panicked.
+    Failed = 2,
+    /// Not called: a predecessor failed or was skipped, or the run stopped early.
+    Skipped = 3,
+}
+
+/// Why a node failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NodeFailure<E> {
+    Error(E),
+    /// `f` panicked; the panic message.
+    Panic(String),
+}
+
+/// The outcome of a parallel run.
+#[derive(Debug)]
+pub struct RunReport<E> {
+    /// Per node id.
+    pub status: Vec<NodeStatus>,
+    /// The failed nodes in id order, with why.
+    pub failures: Vec<(NodeId, NodeFailure<E>)>,
+    pub ran: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Worker threads that ran, the calling thread included (fewer than asked only
+    /// if the system refused to start a thread).
+    pub workers: usize,
+}
+
+impl<E> RunReport<E> {
+    pub fn all_ran(&self) -> bool {
+        self.ran == self.status.len()
+    }
+}
+
+/// A worker's parking spot.
+#[derive(Default)]
+struct Sleeper {
+    parked: AtomicBool,
+    thread: OnceLock<std::thread::Thread>,
+}
+
+/// Set in a node's status byte by a failed or skipped predecessor, before it
+/// decrements the node's counter.
+const POISONED: u8 = 0x80;
+
+struct Shared<'a, F, E> {
+    graph: &'a Graph,
+    f: F,
+    stop_on_failure: bool,
+    remaining: Vec<AtomicU32>,
+    status: Vec<AtomicU8>,
+    injector: Injector<NodeId>,
+    stealers: Vec<Stealer<NodeId>>,
+    /// Nodes each worker has finished, published when it goes idle.
+    finished: Vec<CachePadded<AtomicUsize>>,
+    all_finished: AtomicBool,
+    stop: AtomicBool,
+    failures: Mutex<Vec<(NodeId, NodeFailure<E>)>>,
+    /// How many workers are parked or about to park.
+    sleeping: AtomicUsize,
+    sleepers: Vec<CachePadded<Sleeper>>,
+}
+
+/// Runs `f` on every node of `graph`; see the module docs.
+pub fn run_parallel<E, F>(graph: &Graph, options: &ParallelOptions, f: F) -> RunReport<E>
+where
+    F: Fn(NodeId) -> Result<(), E> + Sync,
+    E: Send,
+{
+    let n = graph.node_count();
+    let workers = match options.workers {
+        0 => std::thread::available_parallelism().map_or(1, |w| w.get()),
+        w => w,
+    }
+    .clamp(1, MAX_WORKERS)
+    .min(n.max(1)); // never more threads than nodes
+    if workers == 1 {
+        return run_in_order(graph, options, f);
+    }
+    let mut degrees = Vec::with_capacity(n);
+    graph.in_degrees(&mut degrees);
+    let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
+    let shared = Shared {
+        graph,
+        f,
+        stop_on_failure: options.stop_on_failure,
+        remaining: degrees.into_iter().map(AtomicU32::new).collect(),
+        status: (0..n).map(|_| AtomicU8::new(0)).collect(),
+        injector: Injector::new(),
+        stealers: deques.iter().map(Worker::stealer).collect(),
+        finished: (0..workers)
+            .map(|_| CachePadded::new(AtomicUsize::new(0)))
+            .collect(),
+        all_finished: AtomicBool::new(n == 0),
+        stop: AtomicBool::new(false),
+        failures: Mutex::new(Vec::new()),
+        sleeping: AtomicUsize::new(0),
+        sleepers: (0..workers)
+            .map(|_| CachePadded::new(Sleeper::default()))
+            .collect(),
+    };
+    for &source in graph.sources() {
+        shared.injector.push(source);
+    }
+    let mut deques = deques.into_iter().enumerate();
+    let (_, first) = deques.next().expect("at least one worker");
+    let mut started = 1;
+    {
+        std::thread::scope(|scope| {
+            for (index, deque) in deques {
+                let shared = &shared;
+                // A thread the system refuses is a worker fewer, not a failure: the
+                // workers that run take all the work (an unused deque stays empty).
+                let spawned = std::thread::Builder::new()
+                    .name(format!("noob-worker-{index}"))
+                    .spawn_scoped(scope, move || shared.work(index, &deque));
+                started += usize::from(spawned.is_ok());
+            }
+            shared.work(0, &first);
+        });
+    }
+    shared.into_report(started)
+}
+
+impl<F, E> Shared<'_, F, E>
+where
+    F: Fn(NodeId) -> Result<(), E> + Sync,
+    E: Send,
+{
+    fn work(&self, index: usize, deque: &Worker<NodeId>) {
+        let _ = self.sleepers[index].thread.set(std::thread::current());
+        let mut finished = 0usize;
+        loop {
+            let mut next = deque.pop().or_else(|| self.steal(index, deque));
+            while let Some(node) = next {
+                // A successor made ready by this node runs next without a deque round trip.
+                next = self.execute(node, deque).or_else(|| deque.pop());
+                finished += 1;
+            }
+            // Idle: publish, then see whether the whole graph is finished.
+            self.finished[index].store(finished, Ordering::SeqCst);
+            if self.check_all_finished() {
+                return;
+            }
+            let backoff = Backoff::new();
+            let mut idle_since = None;
+            loop {
+                if self.all_finished.load(Ordering::Acquire) {
+                    return;
+                }
+                if !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty()) {
+                    break;
+                }
+                if !backoff.is_completed() {
+                    backoff.snooze();
+                    continue;
+                }
+                // Keep yielding for a while before sleeping: waking a sleeper costs the
+                // pushing worker a system call, and work usually comes back quickly.
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                if since.elapsed() < SPIN_BEFORE_SLEEP {
+                    std::thread::yield_now();
+                } else {
+                    self.sleep(index);
+                }
+            }
+        }
+    }
+
+    fn steal(&self, index: usize, deque: &Worker<NodeId>) -> Option<NodeId> {
+        loop {
+            let mut retry = false;
+            match self.injector.steal_batch_and_pop(deque) {
+                Steal::Success(node) => return Some(node),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            let count = self.stealers.len();
+            for offset in 1..count {
+                match self.stealers[(index + offset) % count].steal_batch_and_pop(deque) {
+                    Steal::Success(node) => return Some(node),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Runs (or skips) `node` and releases its successors; returns one that became
+    /// ready, for the caller to run next.
+    fn execute(&self, node: NodeId, deque: &Worker<NodeId>) -> Option<NodeId> {
+        let slot = &self.status[node as usize];
+        let poisoned = slot.load(Ordering::Relaxed) & POISONED != 0;
+        let status = if poisoned || self.stop.load(Ordering::Relaxed) {
+            NodeStatus::Skipped
+        } else {
+            let failure = match catch_unwind(AssertUnwindSafe(|| (self.f)(node))) {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(NodeFailure::Error(error)),
+                Err(payload) => Some(NodeFailure::Panic(panic_message(&*payload))),
+            };
+            match failure {
+                None => NodeStatus::Ran,
+                Some(failure) => {
+                    self.failures.lock().push((node, failure));
+                    if self.stop_on_failure {
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    NodeStatus::Failed
+                }
+            }
+        };
+        let bad = status != NodeStatus::Ran;
+        if bad {
+            // Ran is the default (0): in a run without failures the status bytes are
+            // only read, so workers do not bounce their cache lines.
+            slot.store(status as u8, Ordering::Relaxed);
+        }
+        let mut keep = None;
+        let mut pushed = false;
+        for &s in self.graph.successors(node) {
+            if bad {
+                self.status[s as usize].fetch_or(POISONED, Ordering::Relaxed);
+            }
+            // AcqRel: the last decrement sees every predecessor's effects (and poison).
+            if self.remaining[s as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                if keep.is_none() {
+                    keep = Some(s);
+                } else {
+                    deque.push(s);
+                    pushed = true;
+                }
+            }
+        }
+        if pushed {
+            fence(Ordering::SeqCst);
+            if self.sleeping.load(Ordering::Relaxed) > 0 {
+                self.wake_sleepers();
+            }
+        }
+        keep
+    }
+
+    fn check_all_finished(&self) -> bool {
+        let total: usize = self
+            .finished
+            .iter()
+            .map(|count| count.load(Ordering::SeqCst))
+            .sum();
+        if total == self.graph.node_count() {
+            self.all_finished.store(true, Ordering::SeqCst);
+            self.wake_sleepers();
+            return true;
+        }
+        self.all_finished.load(Ordering::Acquire)
+    }
+
+    /// Parks until new work or the end. No lock: a worker announces itself, then
+    /// re-checks for work; a pusher publishes its work, then looks for sleepers
+    /// (both with SeqCst, so at least one sees the other), and an unpark sent before
+    /// the park makes the park return at once. The timeout is a safety net only.
+    fn sleep(&self, index: usize) {
+        let me = &self.sleepers[index];
+        me.parked.store(true, Ordering::SeqCst);
+        self.sleeping.fetch_add(1, Ordering::SeqCst);
+        let idle = !self.all_finished.load(Ordering::SeqCst)
+            && self.injector.is_empty()
+            && self.stealers.iter().all(|s| s.is_empty());
+        if idle {
+            std::thread::park_timeout(Duration::from_millis(5));
+        }
+        self.sleeping.fetch_sub(1, Ordering::SeqCst);
+        me.parked.store(false, Ordering::SeqCst);
+    }
+
+    fn wake_sleepers(&self) {
+        for sleeper in &self.sleepers {
+            if sleeper.parked.load(Ordering::SeqCst) {
+                if let Some(thread) = sleeper.thread.get() {
+                    thread.unpark();
+                }
+            }
+        }
+    }
+
+    fn into_report(self, workers: usize) -> RunReport<E> {
+        let status: Vec<NodeStatus> = self
+            .status
+            .into_iter()
+            .map(|slot| match slot.into_inner() & !POISONED {
+                0 => NodeStatus::Ran,
+                2 => NodeStatus::Failed,
+                _ => NodeStatus::Skipped,
+            })
+            .collect();
+        let mut failures = self.failures.into_inner();
+        failures.sort_unstable_by_key(|(node, _)| *node);
+        let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
+        RunReport {
+            ran: count(NodeStatus::Ran),
+            failed: count(NodeStatus::Failed),
+            skipped: count(NodeStatus::Skipped),
+            status,
+            failures,
+            workers,
+        }
+    }
+}
+
+/// One worker: the calling thread walks the graph's topological order, so no counter,
+/// deque or atomic is needed and the call order is that order exactly.
+fn run_in_order<E, F>(graph: &Graph, options: &ParallelOptions, f: F) -> RunReport<E>
+where
+    F: Fn(NodeId) -> Result<(), E>,
+{
+    let mut status = vec![NodeStatus::Ran; graph.node_count()];
+    let mut poisoned = vec![false; graph.node_count()];
+    let mut failures = Vec::new();
+    let mut stop = false;
+    for &node in graph.topological_order() {
+        let outcome = if poisoned[node as usize] || stop {
+            NodeStatus::Skipped
+        } else {
+            match catch_unwind(AssertUnwindSafe(|| f(node))) {
+                Ok(Ok(())) => NodeStatus::Ran,
+                Ok(Err(error)) => {
+                    failures.push((node, NodeFailure::Error(error)));
+                    NodeStatus::Failed
+                }
+                Err(payload) => {
+                    failures.push((node, NodeFailure::Panic(panic_message(&*payload))));
+                    NodeStatus::Failed
+                }
+            }
+        };
+        if outcome != NodeStatus::Ran {
+            status[node as usize] = outcome;
+            stop |= outcome == NodeStatus::Failed && options.stop_on_failure;
+            for &s in graph.successors(node) {
+                poisoned[s as usize] = true;
+            }
+        }
+    }
+    failures.sort_unstable_by_key(|(node, _)| *node);
+    let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
+    RunReport {
+        ran: count(NodeStatus::Ran),
+        failed: count(NodeStatus::Failed),
+        skipped: count(NodeStatus::Skipped),
+        status,
+        failures,
+        workers: 1,
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::graph::Graph;
+    use std::sync::atomic::AtomicUsize;
+
+    fn graph(edges: &[(&str, &str)]) -> Graph {
+        Graph::from_edges(edges.iter().copied()).unwrap()
+    }
+
+    fn options(workers: usize, stop_on_failure: bool) -> ParallelOptions {
+        ParallelOptions {
+            workers,
+            stop_on_failure,
+        }
+    }
+
+    #[test]
+    fn every_node_runs_once_after_its_predecessors() {
+        let g = graph(&[("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("x", "d")]);
+        for workers in [1, 2, 4] {
+            let stamp = AtomicUsize::new(0);
+            let when: Vec<AtomicUsize> = (0..g.node_count()).map(|_| AtomicUsize::new(0)).collect();
+            let report = run_parallel(&g, &options(workers, false), |v| -> Result<(), ()> {
+                let t = stamp.fetch_add(1, Ordering::SeqCst) + 1;
+                assert_eq!(when[v as usize].swap(t, Ordering::SeqCst), 0, "ran twice");
+                for &p in g.predecessors(v) {
+                    let tp = when[p as usize].load(Ordering::SeqCst);
+                    assert!(tp != 0 && tp < t, "ran before a predecessor");
+                }
+                Ok(())
+            });
+            assert!(report.all_ran(), "{report:?}");
+            assert_eq!((report.ran, report.failed, report.skipped), (5, 0, 0));
+            assert_eq!(report.workers, workers);
+        }
+    }
+
+    #[test]
+    fn a_failure_skips_its_dependents_only() {
+        // a -> b -> c, a -> d; x -> y
+        let g = graph(&[("a", "b"), ("b", "c"), ("a", "d"), ("x", "y")]);
+        let b = g.node_id("b").unwrap();
+        for workers in [1, 2] {
+            let report = run_parallel(&g, &options(workers, false), |v| {
+                if v == b {
+                    Err("bad b")
+                } else {
+                    Ok(())
+                }
+            });
+            let status = |name| report.status[g.node_id(name).unwrap() as usize];
+            assert_eq!(status("a"), NodeStatus::Ran);
+            assert_eq!(status("b"), NodeStatus::Failed);
+            assert_eq!(status("c"), NodeStatus::Skipped);
+            assert_eq!(status("d"), NodeStatus::Ran);
+            assert_eq!(status("y"), NodeStatus::Ran);
+            assert_eq!(report.failures, vec![(b, NodeFailure::Error("bad b"))]);
+            assert_eq!((report.ran, report.failed, report.skipped), (4, 1, 1));
+        }
+    }
+
+    #[test]
+    fn a_panic_is_a_failure_and_stop_on_failure_skips_the_rest() {
+        let g = graph(&[("a", "b"), ("b", "c"), ("c", "d")]);
+        let report = run_parallel(&g, &options(2, true), |v| -> Result<(), ()> {
+            if v == 1 {
+                panic!("node {v} broke");
+            }
+            Ok(())
+        });
+        assert_eq!(
+            report.status,
+            [
+                NodeStatus::Ran,
+                NodeStatus::Failed,
+                NodeStatus::Skipped,
+                NodeStatus::Skipped
+            ]
+        );
+        assert_eq!(
+            report.failures,
+            vec![(1, NodeFailure::Panic("node 1 broke".into()))]
+        );
+        // With one worker calls are sequential: after the first failure, no more calls.
+        let g = graph(&[("a", "b"), ("x", "y"), ("p", "q")]);
+        let calls = AtomicUsize::new(0);
+        let report = run_parallel(&g, &options(1, true), |_| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err("first call fails")
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!((report.ran, report.failed, report.skipped), (0, 1, 5));
+    }
+
+    #[test]
+    fn empty_graph_and_default_workers() {
+        let g = crate::scheduler::GraphBuilder::new().build().unwrap();
+        let report = run_parallel(&g, &ParallelOptions::default(), |_| -> Result<(), ()> {
+            unreachable!("no node to run")
+        });
+        assert!(report.status.is_empty() && report.all_ran());
+        assert!(report.workers >= 1);
+    }
+}
