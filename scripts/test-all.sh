@@ -67,7 +67,13 @@ make_venv "$venv"
 (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
 
 say "fuzz the serializer's decoder for ${NOOB_FUZZ_SECONDS:-60} s (libFuzzer, seed corpus in fuzz/corpus)"
-fuzz/run.sh "${NOOB_FUZZ_SECONDS:-60}"
+# libFuzzer reports every new input: keep its log in a file, show the summary (or the failure).
+if ! fuzz/run.sh "${NOOB_FUZZ_SECONDS:-60}" > "$work/fuzz.log" 2>&1; then
+    tail -n 60 "$work/fuzz.log"
+    echo "the fuzzer failed; full log: $work/fuzz.log" >&2
+    exit 1
+fi
+grep -E "^(Done|stat::)" "$work/fuzz.log"
 
 # Other supported interpreters, where the machine has them (pyenv puts them on PATH).
 for python in python3.12 python3.13; do
