@@ -24,6 +24,18 @@
 
 
 /**
+ * Not lent: in the shared idle list, or vacant (no memory).
+ */
+#define FREE 0
+
+/**
+ * Idle in one thread's cache.
+ */
+#define CACHED 1
+
+#define LENT 2
+
+/**
  * How many buffers one pool can lend at once.
  */
 #define NOOB_BUFFER_POOL_MAX_OUTSTANDING 16777216
@@ -190,7 +202,7 @@ typedef struct noob_buffer_pool_stats {
   size_t buffer_size;
   size_t max_pooled;
   /**
-   * Idle buffers ready to lend.
+   * Idle buffers ready to lend (shared list and per-thread caches).
    */
   size_t pooled;
   /**
@@ -283,7 +295,10 @@ extern "C" {
 
 /**
  * Creates a pool of `buffer_size`-byte buffers that keeps at most `max_pooled` idle
- * buffers (released buffers beyond that are freed). No buffer is allocated yet; see
+ * buffers in its shared list (released buffers beyond that are freed), plus one per
+ * thread: a thread keeps the last buffer it released and gets it back on its next
+ * acquire without taking a lock, and hands it back when it exits. With
+ * `max_pooled == 0` nothing is kept. No buffer is allocated yet; see
  * `noob_buffer_pool_prefill`. Buffers are 64-byte aligned.
  *
  * Errors: `NOOB_ERR_INVALID_ARGUMENT` if `buffer_size` is 0 or too large,
@@ -298,7 +313,7 @@ noob_result noob_buffer_pool_new(size_t buffer_size,
                                  struct noob_buffer_pool **pool_out);
 
 /**
- * Allocates idle buffers until `count` are idle (never more than `max_pooled`), so
+ * Allocates idle buffers until `count` are in the shared list (at most `max_pooled`), so
  * that later acquires do not allocate. Writes how many were added to `added_out`
  * (which may be NULL if the count is not wanted).
  *
@@ -335,7 +350,8 @@ noob_result noob_buffer_pool_acquire(const struct noob_buffer_pool *pool,
 noob_result noob_buffer_pool_release(const struct noob_buffer_pool *pool, uint64_t token);
 
 /**
- * Reads the pool's counters.
+ * Reads the pool's counters. It walks every buffer the pool holds: O(buffers), so
+ * call it for monitoring, not on a hot path.
  *
  * # Safety
  * `pool` must be NULL or a live pool; `stats_out` NULL or writable.

@@ -2,9 +2,19 @@
 //!
 //! Buffers are identified by a [`BufferToken`], never by their address, so a
 //! release can be checked (twice? another pool's? never lent?) without touching
-//! memory the caller may have lost track of. The pool keeps at most
-//! `max_pooled` idle buffers; buffers released beyond that are freed, so the
-//! memory it retains is bounded while the number it lends is not.
+//! memory the caller may have lost track of.
+//!
+//! Speed: a thread that releases a buffer keeps it in a one-buffer, per-thread
+//! cache and gets it back on its next acquire from the same pool, with no atomic
+//! read-modify-write and no lock; a release costs one compare-and-swap on the
+//! buffer's state (which is what makes a double release detectable even from two
+//! threads at once). Everything else goes through the pool's shared idle list
+//! under a lock.
+//!
+//! Memory: the shared idle list keeps at most `max_pooled` buffers; released
+//! buffers beyond that are freed. Each thread's cache holds at most one buffer
+//! more (of the pool it last released into), given back to the pool when the
+//! thread exits. With `max_pooled == 0` nothing is kept at all.
 //!
 //! The one address this module hands out is the start of a lent buffer: it is
 //! valid for `buffer_size` bytes until the buffer is released or the pool is
@@ -12,18 +22,24 @@
 
 use parking_lot::Mutex;
 use std::alloc::{self, Layout};
+use std::cell::RefCell;
 use std::fmt;
-use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, AtomicU16, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// Buffers are aligned for SIMD loads and so that two buffers never share a cache line.
 const BUFFER_ALIGN: usize = 64;
 const SLOT_BITS: u32 = 24;
 const GENERATION_BITS: u32 = 24;
 const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
-const GENERATION_MASK: u32 = (1 << GENERATION_BITS) - 1;
-/// How many buffers one pool can lend at once (a slot index has 24 bits).
+const GENERATION_MASK: u64 = (1 << GENERATION_BITS) - 1;
+/// How many buffers one pool can hold at once, lent or idle (a slot index has 24 bits).
 pub(crate) const MAX_OUTSTANDING: usize = 1 << SLOT_BITS;
+
+/// Slots live in chunks that never move: chunk `c` holds `FIRST_CHUNK << c` slots.
+const FIRST_CHUNK: usize = 64;
+const CHUNKS: usize = 19; // 64 * (2^19 - 1) slots >= MAX_OUTSTANDING
 
 /// Distinguishes pools inside tokens; 0 is never used, so token 0 is never valid.
 static NEXT_POOL_TAG: AtomicU16 = AtomicU16::new(1);
@@ -32,26 +48,27 @@ static NEXT_POOL_TAG: AtomicU16 = AtomicU16::new(1);
 ///
 /// The generation changes every time a slot is lent, so a token kept after its
 /// buffer was released never matches a later lease of the same slot (until the
-/// 24-bit generation wraps, 16.7 million leases of that one slot later).
+/// 24-bit generation wraps, 16.7 million leases of that one slot later). Tags are
+/// 16 bits: a token of a pool created 65,536 pools earlier may look like this one's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BufferToken(pub u64);
 
 impl BufferToken {
-    fn new(pool_tag: u16, generation: u32, slot: u32) -> Self {
+    fn new(pool_tag: u16, generation: u64, slot: u32) -> Self {
         BufferToken(
             (u64::from(pool_tag) << (SLOT_BITS + GENERATION_BITS))
-                | (u64::from(generation) << SLOT_BITS)
+                | (generation << SLOT_BITS)
                 | u64::from(slot),
         )
     }
     fn pool_tag(self) -> u16 {
         (self.0 >> (SLOT_BITS + GENERATION_BITS)) as u16
     }
-    fn generation(self) -> u32 {
-        ((self.0 >> SLOT_BITS) as u32) & GENERATION_MASK
+    fn generation(self) -> u64 {
+        (self.0 >> SLOT_BITS) & GENERATION_MASK
     }
-    fn slot(self) -> usize {
-        (self.0 & SLOT_MASK) as usize
+    fn slot(self) -> u32 {
+        (self.0 & SLOT_MASK) as u32
     }
 }
 
@@ -63,16 +80,16 @@ pub struct BufferLease {
     pub len: usize,
 }
 
-/// Counters of a pool, read together under its lock.
+/// Counters of a pool. `stats` walks every slot, so it costs O(buffers held).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
     pub buffer_size: usize,
     pub max_pooled: usize,
-    /// Idle buffers ready to lend.
+    /// Idle buffers ready to lend: the shared idle list plus the per-thread caches.
     pub pooled: usize,
     /// Buffers lent and not yet released.
     pub outstanding: usize,
-    /// Acquires served from an idle buffer.
+    /// Acquires served by an idle buffer.
     pub hits: u64,
     /// Acquires that had to allocate.
     pub misses: u64,
@@ -86,7 +103,7 @@ pub enum PoolError {
     InvalidSize(usize),
     /// The allocator had no memory for a buffer.
     OutOfMemory(usize),
-    /// Already [`MAX_OUTSTANDING`] buffers are lent.
+    /// Already [`MAX_OUTSTANDING`] buffers are held.
     TooManyOutstanding,
     /// The token belongs to another pool.
     WrongPool(BufferToken),
@@ -107,7 +124,7 @@ impl fmt::Display for PoolError {
             }
             PoolError::TooManyOutstanding => write!(
                 f,
-                "the pool already lends {MAX_OUTSTANDING} buffers, its maximum"
+                "the pool already holds {MAX_OUTSTANDING} buffers, its maximum"
             ),
             PoolError::WrongPool(token) => {
                 write!(f, "buffer token {:#x} belongs to another pool", token.0)
@@ -123,69 +140,198 @@ impl fmt::Display for PoolError {
 
 impl std::error::Error for PoolError {}
 
-/// One zeroed, aligned allocation of the pool's buffer size, freed on drop.
-struct Block {
-    ptr: NonNull<u8>,
-    layout: Layout,
-}
+/// A slot's state word: `generation << 2 | kind`.
+mod state {
+    /// Not lent: in the shared idle list, or vacant (no memory).
+    pub const FREE: u64 = 0;
+    /// Idle in one thread's cache.
+    pub const CACHED: u64 = 1;
+    pub const LENT: u64 = 2;
 
-// SAFETY: a Block owns its allocation exclusively; moving it between threads moves that ownership.
-unsafe impl Send for Block {}
-
-impl Block {
-    fn allocate(layout: Layout) -> Result<Self, PoolError> {
-        // SAFETY: the layout's size is non-zero (checked in `BufferPool::new`).
-        let raw = unsafe { alloc::alloc_zeroed(layout) };
-        NonNull::new(raw)
-            .map(|ptr| Block { ptr, layout })
-            .ok_or(PoolError::OutOfMemory(layout.size()))
+    pub fn make(generation: u64, kind: u64) -> u64 {
+        (generation << 2) | kind
+    }
+    pub fn kind(word: u64) -> u64 {
+        word & 3
+    }
+    pub fn generation(word: u64) -> u64 {
+        word >> 2
     }
 }
 
-impl Drop for Block {
-    fn drop(&mut self) {
-        // SAFETY: allocated in `allocate` with this same layout, freed only here.
-        unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) }
-    }
-}
-
+#[derive(Default)]
 struct Slot {
-    generation: u32,
-    lent: bool,
-    block: Option<Block>,
+    state: AtomicU64,
+    /// Times this slot was lent; written only by the thread that owns the slot at that moment.
+    leases: AtomicU64,
+    /// The buffer's memory, or null for a vacant slot.
+    data: AtomicPtr<u8>,
 }
 
-struct PoolState {
-    slots: Vec<Slot>,
-    /// Idle slots that hold a block, most recently released last (reused first: warm in cache).
+/// The part of the pool only touched under its lock.
+struct Shelf {
+    /// Idle slots in the shared list, most recently released last (reused first: warm in cache).
     idle: Vec<u32>,
-    /// Slots without a block, reusable for the next miss.
+    /// Slots without memory, reusable for the next miss.
     vacant: Vec<u32>,
-    outstanding: usize,
-    hits: u64,
     misses: u64,
     discarded: u64,
 }
 
-/// A thread-safe pool of fixed-size buffers.
-pub struct BufferPool {
+struct Shared {
     tag: u16,
     layout: Layout,
     max_pooled: usize,
-    state: Mutex<PoolState>,
+    chunks: [OnceLock<Box<[Slot]>>; CHUNKS],
+    /// Slots created so far; published after the slot is ready.
+    slot_count: AtomicUsize,
+    shelf: Mutex<Shelf>,
+}
+
+/// A thread's one-buffer cache: the pool it last released into, and maybe one idle slot of it.
+struct ThreadCache {
+    pool: Weak<Shared>,
+    slot: Option<u32>,
+}
+
+impl Drop for ThreadCache {
+    fn drop(&mut self) {
+        // The thread is ending: hand its cached buffer back so the pool can lend it again.
+        if let (Some(slot), Some(pool)) = (self.slot.take(), self.pool.upgrade()) {
+            pool.return_cached(slot);
+        }
+    }
+}
+
+thread_local! {
+    static CACHE: RefCell<ThreadCache> = const {
+        RefCell::new(ThreadCache { pool: Weak::new(), slot: None })
+    };
+}
+
+fn chunk_of(index: usize) -> (usize, usize) {
+    let shifted = index + FIRST_CHUNK;
+    let chunk = (usize::BITS - 1 - shifted.leading_zeros()) as usize
+        - FIRST_CHUNK.trailing_zeros() as usize;
+    (chunk, shifted - (FIRST_CHUNK << chunk))
+}
+
+impl Shared {
+    fn slot(&self, index: u32) -> Option<&Slot> {
+        if index as usize >= self.slot_count.load(Ordering::Acquire) {
+            return None;
+        }
+        let (chunk, offset) = chunk_of(index as usize);
+        self.chunks[chunk].get().map(|slots| &slots[offset])
+    }
+
+    fn allocate(&self) -> Result<NonNull<u8>, PoolError> {
+        // SAFETY: the layout's size is non-zero (checked in `BufferPool::new`).
+        NonNull::new(unsafe { alloc::alloc_zeroed(self.layout) })
+            .ok_or(PoolError::OutOfMemory(self.layout.size()))
+    }
+
+    fn deallocate(&self, data: *mut u8) {
+        if !data.is_null() {
+            // SAFETY: every non-null `data` came from `allocate` with this layout and is
+            // freed once: it is swapped out of its slot before being freed.
+            unsafe { alloc::dealloc(data, self.layout) }
+        }
+    }
+
+    /// Puts `data` into a vacant or new slot (under the lock); the slot stays FREE.
+    fn shelve_new(&self, shelf: &mut Shelf, data: NonNull<u8>) -> Result<u32, PoolError> {
+        let index = match shelf.vacant.pop() {
+            Some(index) => index,
+            None => {
+                let count = self.slot_count.load(Ordering::Relaxed);
+                if count >= MAX_OUTSTANDING {
+                    return Err(PoolError::TooManyOutstanding);
+                }
+                let (chunk, _) = chunk_of(count);
+                self.chunks[chunk]
+                    .get_or_init(|| (0..FIRST_CHUNK << chunk).map(|_| Slot::default()).collect());
+                self.slot_count.store(count + 1, Ordering::Release);
+                count as u32
+            }
+        };
+        let slot = self.slot(index).expect("slot was just created");
+        slot.data.store(data.as_ptr(), Ordering::Relaxed);
+        Ok(index)
+    }
+
+    /// Marks a FREE or CACHED slot lent (its owner is the caller) and makes its lease.
+    fn lend(&self, index: u32, slot: &Slot) -> BufferLease {
+        let generation =
+            (state::generation(slot.state.load(Ordering::Relaxed)) + 1) & GENERATION_MASK;
+        slot.state
+            .store(state::make(generation, state::LENT), Ordering::Release);
+        slot.leases
+            .store(slot.leases.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        let data =
+            NonNull::new(slot.data.load(Ordering::Relaxed)).expect("an idle slot holds memory");
+        BufferLease {
+            token: BufferToken::new(self.tag, generation, index),
+            data,
+            len: self.layout.size(),
+        }
+    }
+
+    /// Shelves a slot that its caller just marked FREE: idle if there is room, else freed.
+    fn shelve_released(&self, index: u32) {
+        let slot = self.slot(index).expect("a released slot exists");
+        let discarded = {
+            let mut shelf = self.shelf.lock();
+            if shelf.idle.len() < self.max_pooled {
+                shelf.idle.push(index);
+                return;
+            }
+            shelf.vacant.push(index);
+            shelf.discarded += 1;
+            slot.data.swap(ptr::null_mut(), Ordering::Relaxed)
+        };
+        self.deallocate(discarded);
+    }
+
+    fn return_cached(&self, index: u32) {
+        if let Some(slot) = self.slot(index) {
+            let word = slot.state.load(Ordering::Relaxed);
+            slot.state.store(
+                state::make(state::generation(word), state::FREE),
+                Ordering::Release,
+            );
+            self.shelve_released(index);
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        for slots in self.chunks.iter().filter_map(OnceLock::get) {
+            for slot in slots.iter() {
+                self.deallocate(slot.data.swap(ptr::null_mut(), Ordering::Relaxed));
+            }
+        }
+    }
+}
+
+/// A thread-safe pool of fixed-size buffers.
+pub struct BufferPool {
+    shared: Arc<Shared>,
 }
 
 impl fmt::Debug for BufferPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BufferPool")
-            .field("tag", &self.tag)
+            .field("tag", &self.shared.tag)
             .field("stats", &self.stats())
             .finish()
     }
 }
 
 impl BufferPool {
-    /// A pool of `buffer_size`-byte buffers keeping at most `max_pooled` idle ones.
+    /// A pool of `buffer_size`-byte buffers keeping at most `max_pooled` idle ones
+    /// in its shared list.
     pub fn new(buffer_size: usize, max_pooled: usize) -> Result<Self, PoolError> {
         if buffer_size == 0 {
             return Err(PoolError::InvalidSize(buffer_size));
@@ -197,89 +343,102 @@ impl BufferPool {
             tag = NEXT_POOL_TAG.fetch_add(1, Ordering::Relaxed);
         }
         Ok(BufferPool {
-            tag,
-            layout,
-            max_pooled,
-            state: Mutex::new(PoolState {
-                slots: Vec::new(),
-                idle: Vec::with_capacity(max_pooled.min(1 << 16)),
-                vacant: Vec::new(),
-                outstanding: 0,
-                hits: 0,
-                misses: 0,
-                discarded: 0,
+            shared: Arc::new(Shared {
+                tag,
+                layout,
+                max_pooled,
+                chunks: Default::default(),
+                slot_count: AtomicUsize::new(0),
+                shelf: Mutex::new(Shelf {
+                    idle: Vec::with_capacity(max_pooled.min(1 << 16)),
+                    vacant: Vec::new(),
+                    misses: 0,
+                    discarded: 0,
+                }),
             }),
         })
     }
 
     pub fn buffer_size(&self) -> usize {
-        self.layout.size()
+        self.shared.layout.size()
     }
 
     pub fn max_pooled(&self) -> usize {
-        self.max_pooled
+        self.shared.max_pooled
     }
 
-    /// Allocates idle buffers until `count` are idle (never beyond `max_pooled`);
-    /// returns how many were added.
+    /// Allocates idle buffers until `count` are in the shared idle list (never beyond
+    /// `max_pooled`); returns how many were added.
     pub fn prefill(&self, count: usize) -> Result<usize, PoolError> {
+        let target = count.min(self.shared.max_pooled);
         let mut added = 0;
         loop {
-            // Allocate outside the lock: zeroing a large buffer must not stall other threads.
-            {
-                let state = self.state.lock();
-                if state.idle.len() >= count.min(self.max_pooled) {
-                    return Ok(added);
-                }
-            }
-            let block = Block::allocate(self.layout)?;
-            let mut state = self.state.lock();
-            if state.idle.len() >= count.min(self.max_pooled) {
+            if self.shared.shelf.lock().idle.len() >= target {
                 return Ok(added);
             }
-            let slot = Self::new_slot(&mut state, Some(block))?;
-            state.idle.push(slot);
+            // Allocate outside the lock: zeroing a large buffer must not stall other threads.
+            let data = self.shared.allocate()?;
+            let mut shelf = self.shared.shelf.lock();
+            if shelf.idle.len() >= target {
+                drop(shelf);
+                self.shared.deallocate(data.as_ptr());
+                return Ok(added);
+            }
+            let index = self.shared.shelve_new(&mut shelf, data)?;
+            shelf.idle.push(index);
             added += 1;
         }
     }
 
-    /// Lends a buffer: an idle one if there is one (a hit), else a new zeroed one (a miss).
-    /// A reused buffer still holds what its previous holder wrote.
+    /// Lends a buffer: this thread's cached one, else one from the shared idle list
+    /// (both hits), else a new zeroed one (a miss). A reused buffer still holds what
+    /// its previous holder wrote.
     pub fn acquire(&self) -> Result<BufferLease, PoolError> {
-        let mut state = self.state.lock();
-        let slot_index = match state.idle.pop() {
-            Some(index) => {
-                state.hits += 1;
-                index
+        let shared = &*self.shared;
+        let cached = CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if ptr::eq(cache.pool.as_ptr(), shared) {
+                cache.slot.take()
+            } else {
+                None
             }
+        });
+        if let Some(index) = cached {
+            let slot = shared.slot(index).expect("a cached slot exists");
+            return Ok(shared.lend(index, slot));
+        }
+        let mut shelf = shared.shelf.lock();
+        let index = match shelf.idle.pop() {
+            Some(index) => index,
             None => {
-                drop(state);
-                let block = Block::allocate(self.layout)?;
-                state = self.state.lock();
-                state.misses += 1;
-                Self::new_slot(&mut state, Some(block))?
+                drop(shelf);
+                let data = shared.allocate()?;
+                shelf = shared.shelf.lock();
+                shelf.misses += 1;
+                match shared.shelve_new(&mut shelf, data) {
+                    Ok(index) => index,
+                    Err(error) => {
+                        shelf.misses -= 1;
+                        drop(shelf);
+                        shared.deallocate(data.as_ptr());
+                        return Err(error);
+                    }
+                }
             }
         };
-        state.outstanding += 1;
-        let slot = &mut state.slots[slot_index as usize];
-        slot.lent = true;
-        slot.generation = (slot.generation + 1) & GENERATION_MASK;
-        let data = slot
-            .block
-            .as_ref()
-            .expect("a slot being lent holds a block")
-            .ptr;
-        Ok(BufferLease {
-            token: BufferToken::new(self.tag, slot.generation, slot_index),
-            data,
-            len: self.layout.size(),
-        })
+        let slot = shared.slot(index).expect("a shelved slot exists");
+        Ok(shared.lend(index, slot))
     }
 
     /// Takes a lent buffer back. A token that is not currently lent by this pool is
     /// refused and changes nothing.
+    ///
+    /// The buffer goes to this thread's cache unless that already holds one of this
+    /// pool (a buffer cached for another pool is handed back to it), else to the
+    /// shared idle list if it has room, else it is freed.
     pub fn release(&self, token: BufferToken) -> Result<(), PoolError> {
-        if token.pool_tag() != self.tag {
+        let shared = &*self.shared;
+        if token.pool_tag() != shared.tag {
             // Tag 0 is no pool's: such a token was never lent at all.
             return Err(if token.pool_tag() == 0 {
                 PoolError::NotOutstanding(token)
@@ -287,58 +446,77 @@ impl BufferPool {
                 PoolError::WrongPool(token)
             });
         }
-        let discarded_block;
-        {
-            let mut state = self.state.lock();
-            let max_pooled = self.max_pooled;
-            let keep = state.idle.len() < max_pooled;
-            let slot = match state.slots.get_mut(token.slot()) {
-                Some(slot) if slot.lent && slot.generation == token.generation() => slot,
-                _ => return Err(PoolError::NotOutstanding(token)),
-            };
-            slot.lent = false;
-            state.outstanding -= 1;
-            let index = token.slot() as u32;
-            if keep {
-                state.idle.push(index);
-                return Ok(());
-            }
-            discarded_block = state.slots[token.slot()].block.take();
-            state.vacant.push(index);
-            state.discarded += 1;
+        let index = token.slot();
+        let slot = shared.slot(index).ok_or(PoolError::NotOutstanding(token))?;
+        let lent = state::make(token.generation(), state::LENT);
+        // This thread's cache takes the buffer unless it already holds one of this pool.
+        let cacheable = shared.max_pooled > 0
+            && CACHE.with(|cache| {
+                let cache = cache.borrow();
+                cache.slot.is_none() || !ptr::eq(cache.pool.as_ptr(), shared)
+            });
+        let kind = if cacheable {
+            state::CACHED
+        } else {
+            state::FREE
+        };
+        // The one atomic read-modify-write of a release: only one of two racing
+        // releases of the same lease can win it.
+        slot.state
+            .compare_exchange(
+                lent,
+                state::make(token.generation(), kind),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .map_err(|_| PoolError::NotOutstanding(token))?;
+        if !cacheable {
+            shared.shelve_released(index);
+            return Ok(());
         }
-        // Freed outside the lock.
-        drop(discarded_block);
+        let evicted = CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if ptr::eq(cache.pool.as_ptr(), shared) {
+                cache.slot = Some(index);
+                return None;
+            }
+            let pool = std::mem::replace(&mut cache.pool, Arc::downgrade(&self.shared));
+            cache.slot.replace(index).map(|slot| (pool, slot))
+        });
+        // A buffer cached for another pool goes back to that pool (if it still exists).
+        if let Some((pool, slot)) = evicted {
+            if let Some(pool) = pool.upgrade() {
+                pool.return_cached(slot);
+            }
+        }
         Ok(())
     }
 
     pub fn stats(&self) -> PoolStats {
-        let state = self.state.lock();
+        let shared = &*self.shared;
+        let (idle, misses, discarded) = {
+            let shelf = shared.shelf.lock();
+            (shelf.idle.len(), shelf.misses, shelf.discarded)
+        };
+        let (mut cached, mut outstanding, mut leases) = (0, 0, 0);
+        for index in 0..shared.slot_count.load(Ordering::Acquire) {
+            let slot = shared.slot(index as u32).expect("counted slots exist");
+            match state::kind(slot.state.load(Ordering::Acquire)) {
+                state::CACHED => cached += 1,
+                state::LENT => outstanding += 1,
+                _ => {}
+            }
+            leases += slot.leases.load(Ordering::Relaxed);
+        }
         PoolStats {
-            buffer_size: self.layout.size(),
-            max_pooled: self.max_pooled,
-            pooled: state.idle.len(),
-            outstanding: state.outstanding,
-            hits: state.hits,
-            misses: state.misses,
-            discarded: state.discarded,
+            buffer_size: shared.layout.size(),
+            max_pooled: shared.max_pooled,
+            pooled: idle + cached,
+            outstanding,
+            hits: leases.saturating_sub(misses),
+            misses,
+            discarded,
         }
-    }
-
-    fn new_slot(state: &mut PoolState, block: Option<Block>) -> Result<u32, PoolError> {
-        if let Some(index) = state.vacant.pop() {
-            state.slots[index as usize].block = block;
-            return Ok(index);
-        }
-        if state.slots.len() >= MAX_OUTSTANDING {
-            return Err(PoolError::TooManyOutstanding);
-        }
-        state.slots.push(Slot {
-            generation: 0,
-            lent: false,
-            block,
-        });
-        Ok((state.slots.len() - 1) as u32)
     }
 }
 
@@ -455,8 +633,9 @@ mod tests {
             pool.release(lease.token).unwrap();
         }
         let stats = pool.stats();
-        assert_eq!(stats.pooled, 2);
-        assert_eq!(stats.discarded, 3);
+        // Two in the shared list, one in this thread's cache.
+        assert_eq!(stats.pooled, 3);
+        assert_eq!(stats.discarded, 2);
         assert_eq!(stats.outstanding, 0);
         assert_eq!(stats.misses, 5);
     }
@@ -508,7 +687,75 @@ mod tests {
         let stats = pool.stats();
         assert_eq!(stats.outstanding, 0);
         assert_eq!(stats.hits + stats.misses, 8_000);
-        assert!(stats.pooled <= 8);
+        // The shared list plus at most one per thread; the threads have exited and
+        // handed their cached buffer back, so only the shared list is left.
+        assert!(stats.pooled <= 8, "{stats:?}");
+    }
+
+    #[test]
+    fn a_thread_hands_its_cached_buffer_back_when_it_exits() {
+        let pool = Arc::new(BufferPool::new(64, 4).unwrap());
+        let worker = Arc::clone(&pool);
+        std::thread::spawn(move || {
+            let lease = worker.acquire().unwrap();
+            worker.release(lease.token).unwrap();
+        })
+        .join()
+        .unwrap();
+        let stats = pool.stats();
+        assert_eq!((stats.pooled, stats.outstanding), (1, 0));
+        let lease = pool.acquire().unwrap();
+        assert_eq!(pool.stats().hits, 1, "the returned buffer is reused");
+        pool.release(lease.token).unwrap();
+    }
+
+    #[test]
+    fn cached_buffer_of_a_dropped_pool_is_never_reused() {
+        let old = BufferPool::new(64, 4).unwrap();
+        let lease = old.acquire().unwrap();
+        old.release(lease.token).unwrap(); // now in this thread's cache
+        drop(old);
+        let new = BufferPool::new(64, 4).unwrap();
+        let fresh = new.acquire().unwrap();
+        assert_eq!(new.stats().misses, 1);
+        new.release(fresh.token).unwrap();
+        assert_eq!(new.stats().pooled, 1, "the cache now serves the new pool");
+    }
+
+    #[test]
+    fn switching_pools_hands_the_cached_buffer_back() {
+        let a = BufferPool::new(64, 4).unwrap();
+        let b = BufferPool::new(64, 4).unwrap();
+        let from_a = a.acquire().unwrap();
+        let from_b = b.acquire().unwrap();
+        a.release(from_a.token).unwrap(); // cached for a
+        b.release(from_b.token).unwrap(); // cached for b; a's goes to a's shared list
+        assert_eq!((a.stats().pooled, b.stats().pooled), (1, 1));
+        let again = a.acquire().unwrap();
+        assert_eq!(again.data, from_a.data);
+        assert_eq!(a.stats().hits, 1);
+        a.release(again.token).unwrap();
+    }
+
+    #[test]
+    fn racing_double_releases_succeed_once() {
+        let pool = Arc::new(BufferPool::new(64, 2).unwrap());
+        for _ in 0..200 {
+            let token = pool.acquire().unwrap().token;
+            let racers: Vec<_> = (0..2)
+                .map(|_| {
+                    let pool = Arc::clone(&pool);
+                    std::thread::spawn(move || pool.release(token).is_ok())
+                })
+                .collect();
+            let wins = racers
+                .into_iter()
+                .map(|racer| racer.join().unwrap())
+                .filter(|won| *won)
+                .count();
+            assert_eq!(wins, 1, "exactly one of two racing releases wins");
+        }
+        assert_eq!(pool.stats().outstanding, 0);
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct noob_buffer {
 pub struct noob_buffer_pool_stats {
     pub buffer_size: usize,
     pub max_pooled: usize,
-    /// Idle buffers ready to lend.
+    /// Idle buffers ready to lend (shared list and per-thread caches).
     pub pooled: usize,
     /// Buffers lent and not yet released.
     pub outstanding: usize,
@@ -61,7 +61,10 @@ impl From<PoolError> for Failure {
 }
 
 /// Creates a pool of `buffer_size`-byte buffers that keeps at most `max_pooled` idle
-/// buffers (released buffers beyond that are freed). No buffer is allocated yet; see
+/// buffers in its shared list (released buffers beyond that are freed), plus one per
+/// thread: a thread keeps the last buffer it released and gets it back on its next
+/// acquire without taking a lock, and hands it back when it exits. With
+/// `max_pooled == 0` nothing is kept. No buffer is allocated yet; see
 /// `noob_buffer_pool_prefill`. Buffers are 64-byte aligned.
 ///
 /// Errors: `NOOB_ERR_INVALID_ARGUMENT` if `buffer_size` is 0 or too large,
@@ -85,7 +88,7 @@ pub unsafe extern "C" fn noob_buffer_pool_new(
     })
 }
 
-/// Allocates idle buffers until `count` are idle (never more than `max_pooled`), so
+/// Allocates idle buffers until `count` are in the shared list (at most `max_pooled`), so
 /// that later acquires do not allocate. Writes how many were added to `added_out`
 /// (which may be NULL if the count is not wanted).
 ///
@@ -160,7 +163,8 @@ pub unsafe extern "C" fn noob_buffer_pool_release(
     })
 }
 
-/// Reads the pool's counters.
+/// Reads the pool's counters. It walks every buffer the pool holds: O(buffers), so
+/// call it for monitoring, not on a hot path.
 ///
 /// # Safety
 /// `pool` must be NULL or a live pool; `stats_out` NULL or writable.

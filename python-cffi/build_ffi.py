@@ -1,0 +1,42 @@
+"""The cffi builder: API mode, out of line, against the generated header.
+
+Used by setup.py (``cffi_modules``); the cdef comes from the header through
+``make_cdef.py``, never by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cffi import FFI
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+HEADER = REPO / "include" / "noob_core.h"
+TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")).resolve()
+
+sys.path.insert(0, str(HERE))
+from make_cdef import cdef_from_header  # noqa: E402
+
+
+def soname(version: str) -> str:
+    """The library's SONAME, as build.rs sets it."""
+    major, minor, _ = version.split(".", 2)
+    return f"libnoob_core.so.0.{minor}" if major == "0" else f"libnoob_core.so.{major}"
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(cdef_from_header(HEADER.read_text()))
+ffibuilder.set_source(
+    "noob_core._native",
+    '#include "noob_core.h"',
+    include_dirs=[str(HEADER.parent)],
+    library_dirs=[str(TARGET_DIR / "release")],
+    libraries=["noob_core"],
+    extra_link_args=["-Wl,-rpath,$ORIGIN"],
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

@@ -1,0 +1,26 @@
+"""noob_core: the fast core of the noob framework (cffi binding of libnoob_core)."""
+
+from __future__ import annotations
+
+from ._native import ffi as _ffi, lib as _lib
+
+__version__: str = _ffi.string(_lib.noob_version()).decode()
+
+if _lib.noob_version_number() != _lib.NOOB_VERSION_NUMBER:
+    raise ImportError(
+        f"noob_core was compiled against libnoob_core header {_lib.NOOB_VERSION_NUMBER} "
+        f"but loaded library {__version__} ({_lib.noob_version_number()}); reinstall noob-core"
+    )
+
+from . import exceptions  # noqa: E402
+from .buffer_pool import BufferPool, BufferPoolStats, PooledBuffer  # noqa: E402
+from .exceptions import NoobCoreError  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "BufferPool",
+    "BufferPoolStats",
+    "PooledBuffer",
+    "NoobCoreError",
+    "exceptions",
+]

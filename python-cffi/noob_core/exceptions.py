@@ -1,0 +1,114 @@
+"""Errors raised by noob_core.
+
+Every failure of the native library arrives as a ``noob_result`` code; ``check``
+turns it into the class registered for that code, carrying the library's
+detail message (``noob_last_error_message``) read on the failing thread.
+"""
+
+from __future__ import annotations
+
+from ._native import ffi, lib
+
+__all__ = [
+    "NoobCoreError",
+    "NullPointerError",
+    "InvalidArgumentError",
+    "InvalidUtf8Error",
+    "NotFoundError",
+    "OutOfMemoryError",
+    "InternalError",
+    "BufferTooSmallError",
+    "LimitExceededError",
+    "BufferPoolError",
+    "WrongPoolError",
+    "NotOutstandingError",
+    "PoolClosedError",
+]
+
+
+class NoobCoreError(Exception):
+    """Root of every error noob_core raises. ``code`` is the library's result code
+    (``None`` for errors raised by the Python layer itself)."""
+
+    code: int | None = None
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class NullPointerError(NoobCoreError, ValueError):
+    """A required pointer was NULL (a bug in a binding, never in user code)."""
+
+
+class InvalidArgumentError(NoobCoreError, ValueError):
+    """An argument is outside its documented range."""
+
+
+class InvalidUtf8Error(InvalidArgumentError):
+    """Text given to the library is not valid UTF-8."""
+
+
+class NotFoundError(NoobCoreError, LookupError):
+    """The named item does not exist."""
+
+
+class OutOfMemoryError(NoobCoreError, MemoryError):
+    """The library could not allocate memory."""
+
+
+class InternalError(NoobCoreError, RuntimeError):
+    """The library hit an internal bug (a caught Rust panic); it remains usable."""
+
+
+class BufferTooSmallError(NoobCoreError, ValueError):
+    """An output buffer was too small."""
+
+
+class LimitExceededError(NoobCoreError, RuntimeError):
+    """A fixed capacity of the library would be exceeded."""
+
+
+class BufferPoolError(NoobCoreError):
+    """Misuse of a BufferPool or of one of its buffers."""
+
+
+class WrongPoolError(BufferPoolError, ValueError):
+    """The buffer was lent by another pool."""
+
+
+class NotOutstandingError(BufferPoolError, ValueError):
+    """The buffer is not lent: released twice, or never acquired."""
+
+
+class PoolClosedError(BufferPoolError, ValueError):
+    """The pool is closed."""
+
+
+_BY_CODE: dict[int, type[NoobCoreError]] = {
+    lib.NOOB_ERR_NULL_POINTER: NullPointerError,
+    lib.NOOB_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+    lib.NOOB_ERR_INVALID_UTF8: InvalidUtf8Error,
+    lib.NOOB_ERR_NOT_FOUND: NotFoundError,
+    lib.NOOB_ERR_OUT_OF_MEMORY: OutOfMemoryError,
+    lib.NOOB_ERR_PANIC: InternalError,
+    lib.NOOB_ERR_BUFFER_TOO_SMALL: BufferTooSmallError,
+    lib.NOOB_ERR_LIMIT_EXCEEDED: LimitExceededError,
+    lib.NOOB_ERR_WRONG_POOL: WrongPoolError,
+    lib.NOOB_ERR_NOT_OUTSTANDING: NotOutstandingError,
+}
+
+
+def error_for(code: int) -> NoobCoreError:
+    """The exception for a failed call's ``code``, with this thread's detail message."""
+    detail = ffi.string(lib.noob_last_error_message()).decode("utf-8", "replace")
+    if not detail:
+        detail = ffi.string(lib.noob_result_str(code)).decode()
+    return _BY_CODE.get(code, NoobCoreError)(detail, code)
+
+
+def check(code: int) -> None:
+    """Raise the exception for ``code`` unless it is ``NOOB_OK``."""
+    if code:
+        raise error_for(code)

@@ -1,0 +1,49 @@
+"""Builds libnoob_core with cargo and the compiled cffi extension against it.
+
+The shared library is bundled inside the package next to the extension, which
+finds it through an ``$ORIGIN`` rpath: the wheel then carries the exact library
+it was compiled against and needs nothing installed system-wide.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from build_ffi import TARGET_DIR, soname  # noqa: E402
+
+VERSION = tomllib.loads((REPO / "Cargo.toml").read_text())["package"]["version"]
+
+
+class BuildWithCargo(build_ext):
+    """Runs ``cargo build --release`` first, then bundles the library with the extension."""
+
+    def run(self) -> None:
+        cargo = shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
+        subprocess.run([cargo, "build", "--release", "--lib"], cwd=REPO, check=True)
+        super().run()
+        built = TARGET_DIR / "release" / "libnoob_core.so"
+        destinations = [Path(self.build_lib) / "noob_core"]
+        if self.inplace:
+            destinations.append(HERE / "noob_core")
+        for folder in destinations:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(built, folder / soname(VERSION))
+
+
+setup(
+    version=VERSION,
+    cffi_modules=["build_ffi.py:ffibuilder"],
+    cmdclass={"build_ext": BuildWithCargo},
+    zip_safe=False,
+)

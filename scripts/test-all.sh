@@ -1,0 +1,79 @@
+#!/bin/sh
+# The README's second command: every check and test, as CI runs them.
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+ensure_tools cc:gcc c++:g++ pkg-config:pkg-config cmake:cmake valgrind:valgrind make:make
+root="$PWD"
+work="$root/_build/test"
+rm -rf "$work"
+mkdir -p "$work"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+say "cargo test (includes the header freshness and bad-input coverage tests)"
+cargo test
+
+say "header: regenerate and compare, then compile it alone as C11 and C++"
+cp include/noob_core.h "$work/committed.h"
+NOOB_WRITE_HEADER=1 cargo build --lib -q
+if ! cmp -s include/noob_core.h "$work/committed.h"; then
+    diff -u "$work/committed.h" include/noob_core.h || true
+    cp "$work/committed.h" include/noob_core.h
+    echo "include/noob_core.h is stale: run 'make header' and commit it" >&2
+    exit 1
+fi
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/noob_core.h
+c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/noob_core.h
+
+say "release build; only noob_* symbols exported"
+cargo build --release --lib
+exported=$(nm -D --defined-only target/release/libnoob_core.so | awk '{print $3}')
+strays=$(printf '%s\n' "$exported" | grep -v '^noob_' || true)
+if [ -n "$strays" ]; then
+    echo "symbols outside the noob_ namespace are exported:" >&2
+    printf '%s\n' "$strays" >&2
+    exit 1
+fi
+echo "$(printf '%s\n' "$exported" | wc -l) exported symbols, all noob_*"
+
+say "install into a staged prefix (DESTDIR) and a real one; pkg-config; uninstall"
+DESTDIR="$work/stage" PREFIX=/opt/noob NOOB_SKIP_BUILD=1 scripts/install.sh install
+test -L "$work/stage/opt/noob/lib/libnoob_core.so"
+grep -q "prefix=/opt/noob" "$work/stage/opt/noob/lib/pkgconfig/noob_core.pc"
+DESTDIR="$work/stage" PREFIX=/opt/noob scripts/install.sh uninstall
+test -z "$(find "$work/stage" -type f -o -type l)"
+prefix="$work/prefix"
+PREFIX="$prefix" NOOB_SKIP_BUILD=1 scripts/install.sh install
+soname=$(readelf -d "$prefix/lib/libnoob_core.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+test -L "$prefix/lib/$soname"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+echo "pkg-config: noob_core $(pkg-config --modversion noob_core), SONAME $soname"
+pkg-config --libs --static noob_core | grep -q -- "-lpthread"
+
+say "C and C++ examples against the installed library (CTest, then valgrind memcheck)"
+cmake -S examples-c -B "$work/examples" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$work/examples" -j 2
+ctest --test-dir "$work/examples" --output-on-failure
+ctest --test-dir "$work/examples" -T memcheck --output-on-failure
+
+say "Python: fresh venv, pip install ./python-cffi, pytest"
+venv="$work/venv"
+make_venv "$venv"
+"$venv/bin/pip" install -q "./python-cffi[test]"
+(cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
+
+# Other supported interpreters, where the machine has them (pyenv puts them on PATH).
+for python in python3.12 python3.13; do
+    "$python" -c "" 2>/dev/null || continue
+    say "Python: $("$python" --version), fresh venv, pytest"
+    venv="$work/venv-$python"
+    "$python" -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q "./python-cffi[test]"
+    (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
+done
+
+say "all checks passed"
