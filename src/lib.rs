@@ -6,6 +6,7 @@
 
 pub mod buffer_pool;
 pub mod ffi;
+pub mod noob;
 pub mod scheduler;
 
 pub use buffer_pool::{BufferLease, BufferPool, BufferToken, PoolError, PoolStats};
