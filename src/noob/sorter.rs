@@ -436,12 +436,17 @@ impl Sorter {
     }
 
     /// §7.17 on this sorter (consumes it): batches of node ids.
-    pub fn generations(mut self) -> Vec<Vec<ItemId>> {
+    pub fn generations(self) -> Vec<Vec<ItemId>> {
+        self.generations_up_to(usize::MAX)
+    }
+
+    /// The first `limit` batches of [`Sorter::generations`].
+    pub(crate) fn generations_up_to(mut self, limit: usize) -> Vec<Vec<ItemId>> {
         let mut batches = Vec::new();
         if self.is_ready(PREV) {
             let _ = self.done(&[PREV]);
         }
-        while self.is_active() {
+        while self.is_active() && batches.len() < limit {
             let batch = self.get_ready();
             let out: Vec<ItemId> = self.out.items.iter().map(|&l| self.gid(l)).collect();
             if batch.is_empty() && out.is_empty() {

@@ -17,11 +17,10 @@
 use super::intern::{ItemId, ItemKind, ASSETS, INPUT, META, PREV, TUBE};
 use super::sorter::Sorter;
 use hashbrown::{DefaultHashBuilder, HashMap, HashSet};
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexSet;
 use std::sync::Arc;
 
 type Set = IndexSet<ItemId, DefaultHashBuilder>;
-type Map = IndexMap<ItemId, ItemId, DefaultHashBuilder>;
 
 /// A node as the constructor receives it: id, enabled, stateful (`None` = stateless).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +233,8 @@ impl Template {
 
 /// §11.1: a generations pass yields nothing, or one batch of reserved items only.
 fn compute_exhausted(template: &Arc<Template>) -> bool {
-    let generations = Sorter::probe(template.clone()).generations();
+    // Two batches decide it.
+    let generations = Sorter::probe(template.clone()).generations_up_to(2);
     generations.is_empty()
         || (generations.len() == 1
             && generations[0]
@@ -263,12 +263,117 @@ struct Target {
 struct Rec {
     gid: ItemId,
     kind: u8,
-    nqueue: i64,
-    succ: Set,
-    pred: Set,
-    opt_pred: Map,
-    opt_succ: Set,
-    slots: Set,
+    nqueue: i32,
+    succ: SmallSet,
+    pred: SmallSet,
+    opt_pred: PairMap,
+    opt_succ: SmallSet,
+    slots: SmallSet,
+}
+
+/// An insertion-ordered set with `IndexSet` semantics (insert keeps an existing member's
+/// place, `swap_remove` moves the last member into the gap): a vector, plus a position
+/// index once it is large enough for linear search to cost more. Most item sets hold one
+/// to three members, so this keeps the builder small.
+#[derive(Default)]
+struct SmallSet {
+    items: Vec<ItemId>,
+    index: Option<Box<HashMap<ItemId, u32>>>,
+}
+
+impl SmallSet {
+    const INDEX_FROM: usize = 16;
+
+    fn position(&self, x: &ItemId) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(x).map(|&p| p as usize),
+            None => self.items.iter().position(|y| y == x),
+        }
+    }
+
+    fn contains(&self, x: &ItemId) -> bool {
+        self.position(x).is_some()
+    }
+
+    fn insert(&mut self, x: ItemId) -> bool {
+        if self.contains(&x) {
+            return false;
+        }
+        self.items.push(x);
+        if let Some(index) = &mut self.index {
+            index.insert(x, self.items.len() as u32 - 1);
+        } else if self.items.len() > Self::INDEX_FROM {
+            let index = self
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| (y, i as u32))
+                .collect();
+            self.index = Some(Box::new(index));
+        }
+        true
+    }
+
+    fn swap_remove(&mut self, x: &ItemId) -> bool {
+        let Some(at) = self.position(x) else {
+            return false;
+        };
+        self.items.swap_remove(at);
+        if let Some(index) = &mut self.index {
+            index.remove(x);
+            if let Some(&moved) = self.items.get(at) {
+                index.insert(moved, at as u32);
+            }
+        }
+        true
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, ItemId> {
+        self.items.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a SmallSet {
+    type Item = &'a ItemId;
+    type IntoIter = std::slice::Iter<'a, ItemId>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+/// `optional_predecessors`: signal -> slot pairs (order is not observable).
+#[derive(Default)]
+struct PairMap {
+    pairs: Vec<(ItemId, ItemId)>,
+}
+
+impl PairMap {
+    fn get(&self, k: &ItemId) -> Option<&ItemId> {
+        self.pairs.iter().find(|(a, _)| a == k).map(|(_, b)| b)
+    }
+    fn contains_key(&self, k: &ItemId) -> bool {
+        self.get(k).is_some()
+    }
+    /// Returns the previous value.
+    fn insert(&mut self, k: ItemId, v: ItemId) -> Option<ItemId> {
+        match self.pairs.iter_mut().find(|(a, _)| *a == k) {
+            Some(pair) => Some(std::mem::replace(&mut pair.1, v)),
+            None => {
+                self.pairs.push((k, v));
+                None
+            }
+        }
+    }
+    fn swap_remove(&mut self, k: &ItemId) -> Option<ItemId> {
+        let at = self.pairs.iter().position(|(a, _)| a == k)?;
+        Some(self.pairs.swap_remove(at).1)
+    }
+    fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+    fn iter(&self) -> impl Iterator<Item = (&ItemId, &ItemId)> {
+        self.pairs.iter().map(|(a, b)| (a, b))
+    }
 }
 
 /// An insertion-ordered set used as a stack (`IndexSet::pop` semantics: pushing a pending
@@ -371,7 +476,7 @@ impl Builder {
             self.update_optionals(target.gid, ml, preds, required);
         }
         let rec = &mut self.recs[ml as usize];
-        rec.nqueue += new_preds.len() as i64;
+        rec.nqueue += new_preds.len() as i32;
         if rec.nqueue == 0 {
             self.ready.insert(node);
         } else {
@@ -555,10 +660,7 @@ impl Builder {
         Template {
             gids: recs.iter().map(|r| r.gid).collect(),
             flags,
-            nqueue: recs
-                .iter()
-                .map(|r| r.nqueue.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
-                .collect(),
+            nqueue: recs.iter().map(|r| r.nqueue).collect(),
             succ,
             pred,
             opt_succ,
