@@ -23,11 +23,25 @@ fn graph(layers: u32, width: u32, with_return: bool) -> (Nodes, Edges) {
     let mut edges: Edges = w
         .edge_names()
         .into_iter()
-        .map(|(s, t)| (s.to_string(), "value".into(), t.to_string(), "x".into(), true))
+        .map(|(s, t)| {
+            (
+                s.to_string(),
+                "value".into(),
+                t.to_string(),
+                "x".into(),
+                true,
+            )
+        })
         .collect();
     if with_return {
         for (i, n) in w.names.iter().enumerate().step_by(10) {
-            edges.push((n.clone(), "value".into(), "return".into(), format!("in{i}"), false));
+            edges.push((
+                n.clone(),
+                "value".into(),
+                "return".into(),
+                format!("in{i}"),
+                false,
+            ));
         }
         nodes.push(("return".into(), true, None));
     }

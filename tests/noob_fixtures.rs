@@ -24,12 +24,20 @@ fn fixtures() -> Vec<PathBuf> {
 #[test]
 fn every_fixture_matches_the_oracle() {
     let list = fixtures();
-    assert!(list.len() >= 10, "expected the committed fixtures, found {list:?}");
+    assert!(
+        list.len() >= 10,
+        "expected the committed fixtures, found {list:?}"
+    );
     let exe = std::env::current_exe().expect("test binary");
     let mut failures = Vec::new();
     for script in &list {
         let output = Command::new(&exe)
-            .args(["replay_one_fixture", "--exact", "--include-ignored", "--nocapture"])
+            .args([
+                "replay_one_fixture",
+                "--exact",
+                "--include-ignored",
+                "--nocapture",
+            ])
             .env(ONE, script)
             .output()
             .expect("run the test binary");

@@ -5,6 +5,7 @@
 
 mod boundary;
 pub mod buffer_pool;
+pub mod noob;
 pub mod result;
 pub mod scheduler;
 pub mod version;

@@ -43,12 +43,23 @@ pub enum noob_result {
     NOOB_ERR_NOT_HANDED_OUT = 14,
     /// A node callback of a parallel run reported failure.
     NOOB_ERR_CALLBACK_FAILED = 15,
+    /// noob drop-in: the epoch is already completed (`EpochCompletedError`).
+    NOOB_ERR_EPOCH_COMPLETED = 40,
+    /// noob drop-in: the epoch already exists (`EpochExistsError`).
+    NOOB_ERR_EPOCH_EXISTS = 41,
+    /// noob drop-in: an item or epoch the graph does not have (`NotAddedError`).
+    NOOB_ERR_ITEM_NOT_ADDED = 42,
+    /// noob drop-in: the item is already done in that epoch (`AlreadyDoneError`).
+    NOOB_ERR_ITEM_ALREADY_DONE = 43,
+    /// noob drop-in: an invalid epoch value, e.g. a subepoch of a root made from a root
+    /// (`ValueError`).
+    NOOB_ERR_EPOCH_VALUE = 44,
 }
 
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 16] = [
+pub(crate) const ALL_RESULTS: [noob_result; 21] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -65,6 +76,11 @@ pub(crate) const ALL_RESULTS: [noob_result; 16] = [
     noob_result::NOOB_ERR_ALREADY_DONE,
     noob_result::NOOB_ERR_NOT_HANDED_OUT,
     noob_result::NOOB_ERR_CALLBACK_FAILED,
+    noob_result::NOOB_ERR_EPOCH_COMPLETED,
+    noob_result::NOOB_ERR_EPOCH_EXISTS,
+    noob_result::NOOB_ERR_ITEM_NOT_ADDED,
+    noob_result::NOOB_ERR_ITEM_ALREADY_DONE,
+    noob_result::NOOB_ERR_EPOCH_VALUE,
 ];
 
 impl noob_result {
@@ -89,6 +105,11 @@ impl noob_result {
             noob_result::NOOB_ERR_ALREADY_DONE => "node already marked done\0",
             noob_result::NOOB_ERR_NOT_HANDED_OUT => "node was not handed out by get_ready\0",
             noob_result::NOOB_ERR_CALLBACK_FAILED => "a node callback failed\0",
+            noob_result::NOOB_ERR_EPOCH_COMPLETED => "the epoch is already completed\0",
+            noob_result::NOOB_ERR_EPOCH_EXISTS => "the epoch already exists\0",
+            noob_result::NOOB_ERR_ITEM_NOT_ADDED => "not added to the scheduler\0",
+            noob_result::NOOB_ERR_ITEM_ALREADY_DONE => "already marked done in this epoch\0",
+            noob_result::NOOB_ERR_EPOCH_VALUE => "invalid epoch value\0",
         }
     }
 }

@@ -134,13 +134,19 @@ impl Epoch {
 
     /// `self + k`: increments the last component.
     pub fn checked_add(&self, k: u32) -> Result<Epoch, EpochError> {
-        let value = self.last_value().checked_add(k).ok_or(EpochError::Overflow)?;
+        let value = self
+            .last_value()
+            .checked_add(k)
+            .ok_or(EpochError::Overflow)?;
         Ok(self.with_last(value))
     }
 
     /// `self - k`: decrements the last component.
     pub fn checked_sub(&self, k: u32) -> Result<Epoch, EpochError> {
-        let value = self.last_value().checked_sub(k).ok_or(EpochError::Negative)?;
+        let value = self
+            .last_value()
+            .checked_sub(k)
+            .ok_or(EpochError::Negative)?;
         Ok(self.with_last(value))
     }
 

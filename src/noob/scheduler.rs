@@ -474,8 +474,7 @@ impl Scheduler {
         let mut out: BTreeSet<ItemId> = BTreeSet::new();
         let node_part = |g: ItemId| intern::kind_of(g).map_or(g, |(_, n)| n);
         for l in 0..t.len() as u32 {
-            if t
-                .opt_succ
+            if t.opt_succ
                 .row(l)
                 .iter()
                 .any(|&s| t.slot_node[s as usize] == local)
@@ -651,7 +650,9 @@ impl Scheduler {
         if let Some(subs) = self.subepochs.get(epoch) {
             let subs: Vec<Epoch> = subs
                 .iter()
-                .filter(|s| s.leaf().is_some_and(|(n, _)| n != node) && self.epochs.contains_key(*s))
+                .filter(|s| {
+                    s.leaf().is_some_and(|(n, _)| n != node) && self.epochs.contains_key(*s)
+                })
                 .cloned()
                 .collect();
             for sub in subs {

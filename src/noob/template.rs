@@ -413,7 +413,11 @@ impl Builder {
         let l = self.recs.len() as u32;
         self.recs.push(Rec {
             gid,
-            kind: if kind == ItemKind::Signal { F_SIGNAL } else { 0 },
+            kind: if kind == ItemKind::Signal {
+                F_SIGNAL
+            } else {
+                0
+            },
             ..Rec::default()
         });
         self.local.insert(gid, l);
@@ -648,8 +652,10 @@ impl Builder {
             recs.iter()
                 .map(|r| r.opt_succ.iter().filter_map(|s| slot_index.get(s).copied())),
         );
-        let opt_pred =
-            Csr::from_rows(recs.iter().map(|r| r.opt_pred.iter().map(|(&a, &b)| (a, b))));
+        let opt_pred = Csr::from_rows(
+            recs.iter()
+                .map(|r| r.opt_pred.iter().map(|(&a, &b)| (a, b))),
+        );
         let signals = Csr::from_rows(recs.iter().map(|r| {
             signals
                 .get(&r.gid)

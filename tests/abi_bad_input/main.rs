@@ -7,6 +7,7 @@
 
 mod buffer_pool;
 mod common;
+mod noob;
 mod scheduler;
 
 use std::collections::BTreeSet;
@@ -15,7 +16,13 @@ use std::collections::BTreeSet;
 pub type Checks = &'static [(&'static str, fn())];
 
 fn all_checks() -> Vec<(&'static str, fn())> {
-    [common::CHECKS, buffer_pool::CHECKS, scheduler::CHECKS].concat()
+    [
+        common::CHECKS,
+        buffer_pool::CHECKS,
+        scheduler::CHECKS,
+        noob::CHECKS,
+    ]
+    .concat()
 }
 
 fn header_functions() -> BTreeSet<String> {

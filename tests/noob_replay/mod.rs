@@ -212,7 +212,13 @@ pub fn run(script: &str) -> String {
             }
             "update" => {
                 let mut events = Vec::new();
-                for ev in t.get(1).copied().unwrap_or("").split(';').filter(|x| !x.is_empty()) {
+                for ev in t
+                    .get(1)
+                    .copied()
+                    .unwrap_or("")
+                    .split(';')
+                    .filter(|x| !x.is_empty())
+                {
                     let f: Vec<&str> = ev.split(',').collect();
                     let Some(node) = intern::lookup_node(f[1]) else {
                         continue;
