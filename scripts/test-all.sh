@@ -16,6 +16,23 @@ cargo clippy --all-targets -- -D warnings
 say "cargo test (includes the header freshness and bad-input coverage tests)"
 cargo test
 
+say "noob drop-in: differential test against noob-core 0.2.1, when the oracle installs"
+# NOOB_ORACLE_PYTHON may name an interpreter that already has noob-core==0.2.1.
+oracle_python="${NOOB_ORACLE_PYTHON:-}"
+if [ -z "$oracle_python" ]; then
+    python3 -m venv "$work/oracle"
+    if "$work/oracle/bin/pip" install -q "noob-core==0.2.1" >/dev/null 2>&1; then
+        oracle_python="$work/oracle/bin/python"
+    fi
+fi
+if [ -n "$oracle_python" ]; then
+    cargo build -q --example noob_replay
+    "$oracle_python" tests/noob_oracle/differential.py --seeds 300 --steps 150 \
+        --replay target/debug/examples/noob_replay
+else
+    echo "noob-core 0.2.1 did not install: oracle differential test skipped (fixtures still ran)"
+fi
+
 say "header: regenerate and compare, then compile it alone as C11 and C++"
 cp include/noob_core.h "$work/committed.h"
 NOOB_WRITE_HEADER=1 cargo build --lib -q

@@ -29,7 +29,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.environ.get("NOOB_WORKLOADS_DIR", "/work/shared/bench"))
+# The shared workload generators live next to the repository (../shared/bench).
+sys.path.insert(
+    0,
+    os.environ.get(
+        "NOOB_WORKLOADS_DIR", os.path.join(HERE, os.pardir, os.pardir, os.pardir, "shared", "bench")
+    ),
+)
 
 try:
     import noob_core  # noqa: F401
