@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ONE: &str = "NOOB_REPLAY_ONE_FIXTURE";
+const THROUGH_C_ABI: &str = "NOOB_REPLAY_THROUGH_C_ABI";
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/noob_fixtures");
@@ -23,6 +24,16 @@ fn fixtures() -> Vec<PathBuf> {
 
 #[test]
 fn every_fixture_matches_the_oracle() {
+    replay_all(false);
+}
+
+/// The same through the C ABI, decoding every output from its word encoding.
+#[test]
+fn every_fixture_matches_the_oracle_through_the_c_abi() {
+    replay_all(true);
+}
+
+fn replay_all(through_c_abi: bool) {
     let list = fixtures();
     assert!(
         list.len() >= 10,
@@ -39,6 +50,7 @@ fn every_fixture_matches_the_oracle() {
                 "--nocapture",
             ])
             .env(ONE, script)
+            .env(THROUGH_C_ABI, if through_c_abi { "1" } else { "0" })
             .output()
             .expect("run the test binary");
         if !output.status.success() {
@@ -64,7 +76,11 @@ fn replay_one_fixture() {
     let script = PathBuf::from(std::env::var_os(ONE).expect("run through the parent test"));
     let text = std::fs::read_to_string(&script).expect("script");
     let expected = std::fs::read_to_string(script.with_extension("expected")).expect("expected");
-    let ours = noob_replay::run(&text);
+    let ours = if std::env::var(THROUGH_C_ABI).as_deref() == Ok("1") {
+        noob_replay::ffi::run(&text)
+    } else {
+        noob_replay::run(&text)
+    };
     let expected: Vec<&str> = expected.lines().collect();
     let ours: Vec<&str> = ours.lines().collect();
     for (i, (a, b)) in ours.iter().zip(&expected).enumerate() {

@@ -7,6 +7,10 @@
 //! `B` (build), then scheduler calls named as the Python methods, epochs written as
 //! `3` or `3/m:0/n:2`. `update` takes `;`-separated events `epoch,node,signal,no_event,exhausted`.
 
+// Unused by the example binary, which replays on the Rust core only.
+#[allow(dead_code)]
+pub mod ffi;
+
 use noob_core::noob::intern;
 use noob_core::noob::{Epoch, NoobError, Scheduler, SorterState, UpdateEvent};
 
