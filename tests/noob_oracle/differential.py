@@ -50,6 +50,9 @@ from workloads import layered  # noqa: E402
 def make_graph(rng: random.Random):
     layers = rng.randint(1, 5)
     width = rng.randint(1, 4)
+    if rng.random() < 0.15:
+        # wide graphs: item sets larger than the builder's small-set threshold (16)
+        layers, width = rng.randint(2, 3), rng.randint(10, 24)
     names, pairs = layered(layers, width, seed=rng.randint(0, 10**6))
     signals = {n: ["value"] + (["aux"] if rng.random() < 0.3 else []) for n in names}
     edges = []
@@ -61,6 +64,12 @@ def make_graph(rng: random.Random):
     for src, dst in pairs:
         if rng.random() < 0.1:
             edges.append((src, "value", dst, "w", rng.random() < 0.5))
+    if width >= 10 and rng.random() < 0.5:
+        # a hub: one signal feeding many slots of one node, optional and required mixed
+        hub = names[0]
+        sink = names[-1]
+        for i in range(rng.randint(17, 30)):
+            edges.append((hub, "value", sink, f"h{i}", rng.random() < 0.4))
     if rng.random() < 0.3:
         for n in names[:width]:
             if rng.random() < 0.5:
@@ -68,7 +77,7 @@ def make_graph(rng: random.Random):
     if rng.random() < 0.2:
         edges.append(("assets", "value", rng.choice(names), "asset", True))
     if rng.random() < 0.6:
-        k = rng.randint(1, min(4, len(names)))
+        k = rng.randint(1, min(4 if width < 10 else 24, len(names)))
         for n in rng.sample(names, k):
             edges.append((n, rng.choice(signals[n]), "ret", n, False))
         names = names + ["ret"]
