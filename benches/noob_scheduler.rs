@@ -1,8 +1,8 @@
 //! The noob drop-in core (no FFI): construction of layered graphs (10,000 nodes of depth
 //! 100 and 100,000 nodes of depth 1,000, as `workloads.to_noob_core` builds them, plus a
 //! variant where every tenth node also feeds a `return` node through an optional edge),
-//! `add_epoch` on the 10,000-node graph, and driving one epoch node by node with
-//! `get_ready` + `update` (what noob's runners do), reported per graph.
+//! the per-epoch sorter `add_epoch` creates on the 10,000-node graph, and driving one epoch
+//! node by node with `get_ready` + `update` (what noob's runners do), reported per graph.
 //!
 //! `cargo bench --bench noob_scheduler`
 
@@ -11,6 +11,7 @@ mod support;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use noob_core::noob::intern;
+use noob_core::noob::sorter::Sorter;
 use noob_core::noob::{Scheduler, UpdateEvent};
 use std::hint::black_box;
 
@@ -78,11 +79,12 @@ fn epochs(c: &mut Criterion) {
     let mut sched = build(&nodes, &edges);
     let mut group = c.benchmark_group("noob epoch, 10000+1 nodes");
     group.sample_size(20);
-    group.bench_function("add_epoch", |b| {
-        b.iter(|| black_box(sched.add_epoch().unwrap()));
+    // What `add_epoch` copies: the per-epoch arrays of a new sorter (the template is shared).
+    let template = sched.template().clone();
+    group.bench_function("new epoch sorter (what add_epoch copies)", |b| {
+        b.iter(|| black_box(Sorter::new(template.clone())));
     });
-    let value = intern::lookup_signal("n0_0", "value").unwrap();
-    let _ = value;
+    drop(sched.add_epoch());
     group.throughput(Throughput::Elements(nodes.len() as u64));
     group.bench_function("drive one epoch (get_ready + update per node)", |b| {
         b.iter_batched(
@@ -115,5 +117,99 @@ fn epochs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, construction, epochs);
+/// The same drive through the C ABI, with the word encodings a Python wrapper uses: one
+/// `get_ready` call per batch, one `update` call per node.
+fn epochs_c_abi(c: &mut Criterion) {
+    use noob_core::ffi::noob::*;
+    use noob_core::ffi::result::noob_result::NOOB_OK;
+    use std::ptr::{null, null_mut};
+    let (nodes, edges) = graph(100, 100, true);
+    let mut node_text = String::new();
+    for (n, _, _) in &nodes {
+        node_text.push_str(n);
+        node_text.push('\0');
+    }
+    let flags = vec![NOOB_NODE_ENABLED; nodes.len()];
+    let mut edge_text = String::new();
+    for (a, b, c, d, _) in &edges {
+        for name in [a, b, c, d] {
+            edge_text.push_str(name);
+            edge_text.push('\0');
+        }
+    }
+    let required: Vec<u8> = edges.iter().map(|e| u8::from(e.4)).collect();
+    let mut group = c.benchmark_group("noob epoch through the C ABI, 10000+1 nodes");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(nodes.len() as u64));
+    group.bench_function("drive one epoch (get_ready + update per node)", |b| {
+        b.iter_batched(
+            || {
+                let mut s = null_mut();
+                // SAFETY: valid texts, arrays and out pointer.
+                let r = unsafe {
+                    noob_epoch_scheduler_new(
+                        node_text.as_ptr().cast(),
+                        node_text.len(),
+                        flags.as_ptr(),
+                        flags.len(),
+                        edge_text.as_ptr().cast(),
+                        edge_text.len(),
+                        required.as_ptr(),
+                        required.len(),
+                        &mut s,
+                    )
+                };
+                assert_eq!(r, NOOB_OK);
+                s
+            },
+            |s| {
+                let mut root = 0;
+                let mut view = noob_words {
+                    words: null(),
+                    len: 0,
+                };
+                let mut events: Vec<u32> = Vec::with_capacity(5);
+                // SAFETY: a live scheduler; views are read before the next call.
+                unsafe {
+                    assert_eq!(noob_epoch_scheduler_add_epoch(s, &mut root), NOOB_OK);
+                    loop {
+                        let r =
+                            noob_epoch_scheduler_get_ready(s, false, root, null(), 0, &mut view);
+                        assert_eq!(r, NOOB_OK);
+                        if view.len == 0 {
+                            break;
+                        }
+                        let words = std::slice::from_raw_parts(view.words, view.len).to_vec();
+                        let mut at = 0;
+                        while at < words.len() {
+                            let (depth, epoch_root) = (words[at], words[at + 1]);
+                            let count = words[at + 2 + 2 * depth as usize] as usize;
+                            let ids = at + 3 + 2 * depth as usize;
+                            for &node in &words[ids..ids + count] {
+                                let name = intern::node_name(node).unwrap();
+                                let signal =
+                                    intern::lookup_signal(&name, "value").unwrap_or(NOOB_NO_ITEM);
+                                events.clear();
+                                events.extend([0, node, signal, 0, epoch_root]);
+                                let r = noob_epoch_scheduler_update(
+                                    s,
+                                    events.as_ptr(),
+                                    events.len(),
+                                    &mut view,
+                                );
+                                assert_eq!(r, NOOB_OK);
+                            }
+                            at = ids + count;
+                        }
+                    }
+                    noob_epoch_scheduler_free(s);
+                }
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, construction, epochs, epochs_c_abi);
 criterion_main!(benches);

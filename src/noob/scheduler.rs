@@ -569,12 +569,7 @@ impl Scheduler {
         self.done_subepochs(epoch, item, node)?;
         if kind == ItemKind::Node && with_signals {
             let sorter = self.epochs.get_mut(epoch).expect("still live");
-            let pending: Vec<ItemId> = sorter
-                .signals_of(item)
-                .into_iter()
-                .filter(|&s| !sorter.is_done(s))
-                .collect();
-            sorter.done(&pending)?;
+            sorter.done_pending_signals(item)?;
         }
         for parent in epoch.parents() {
             if let Some(p) = self.epochs.get_mut(&parent) {
@@ -722,10 +717,27 @@ impl Scheduler {
             })
             .collect();
         events.sort_by_key(|e| Reverse(e.epoch.len()));
-        let mut seen: HashSet<(Epoch, ItemId)> = HashSet::new();
+        // First sight of each (epoch, node) pair; a short list needs no hash set.
+        let mut seen_list: Vec<(&Epoch, ItemId)> = Vec::new();
+        let mut seen_set: HashSet<(&Epoch, ItemId)> = HashSet::new();
+        let small = events.len() <= 16;
+        let mut first: Vec<bool> = Vec::with_capacity(events.len());
+        for e in &events {
+            let key = (&e.epoch, e.node);
+            first.push(if small {
+                let new = !seen_list.contains(&key);
+                if new {
+                    seen_list.push(key);
+                }
+                new
+            } else {
+                seen_set.insert(key)
+            });
+        }
+        drop((seen_list, seen_set));
         let mut ended = Vec::new();
-        for e in events {
-            if seen.insert((e.epoch.clone(), e.node)) {
+        for (e, first) in events.into_iter().zip(first) {
+            if first {
                 if e.exhausted {
                     self.exhaust_node(e.node);
                 }

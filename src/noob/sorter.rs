@@ -260,6 +260,27 @@ impl Sorter {
         }
     }
 
+    /// `done` of node `g`'s graph signals that are not done yet, as one batch.
+    pub(crate) fn done_pending_signals(&mut self, g: ItemId) -> Result<(), SorterError> {
+        let Some(l) = self.t.local_of(g) else {
+            return Ok(());
+        };
+        let t = Arc::clone(&self.t);
+        let row = t.signals.row(l);
+        match row {
+            [] => Ok(()),
+            [s] if !self.done_l(*s) => self.done(&[t.gids[*s as usize]]),
+            _ => {
+                let pending: Vec<ItemId> = row
+                    .iter()
+                    .filter(|&&s| !self.done_l(s))
+                    .map(|&s| t.gids[s as usize])
+                    .collect();
+                self.done(&pending)
+            }
+        }
+    }
+
     /// §5.1 activity.
     pub fn is_active(&self) -> bool {
         !self.exhausted && (self.nfinished < self.npassedout || !self.ready.is_empty())
@@ -319,17 +340,27 @@ impl Sorter {
 
     /// §5.3: finish a batch as really run.
     pub fn done(&mut self, items: &[ItemId]) -> Result<(), SorterError> {
-        let already: Vec<ItemId> = items.iter().copied().filter(|&g| self.is_done(g)).collect();
-        if !already.is_empty() {
+        // The checks keep the reference's order (done before not-added); the error lists are
+        // only built on failure, so the usual one-item batch allocates nothing here.
+        if items.iter().any(|&g| self.is_done(g)) {
+            let already = items.iter().copied().filter(|&g| self.is_done(g)).collect();
             return Err(SorterError::AlreadyDone(already));
         }
-        let missing: Vec<ItemId> = items
-            .iter()
-            .copied()
-            .filter(|&g| !self.has_key(g))
-            .collect();
-        if !missing.is_empty() {
+        if !items.iter().all(|&g| self.has_key(g)) {
+            let missing = items
+                .iter()
+                .copied()
+                .filter(|&g| !self.has_key(g))
+                .collect();
             return Err(SorterError::NotAdded(missing));
+        }
+        if let [g] = items {
+            let l = self.local_of(*g).expect("checked above");
+            if self.finish(l) {
+                self.state[l as usize] |= S_RAN;
+                self.release_successors(l);
+            }
+            return Ok(());
         }
         let mut newly = Vec::with_capacity(items.len());
         for &g in items {
@@ -339,23 +370,28 @@ impl Sorter {
                 self.state[l as usize] |= S_RAN;
             }
         }
-        let t = Arc::clone(&self.t);
         for l in newly {
-            for &s in t.succ.row(l) {
-                if self.done_l(s) || self.out.contains(s) {
-                    continue;
-                }
-                self.nqueue[s as usize] -= 1;
-                if self.nqueue[s as usize] == 0 {
-                    if self.is_disabled(s) {
-                        self.expire_locals(&[s], true);
-                    } else {
-                        self.ready.insert(s);
-                    }
+            self.release_successors(l);
+        }
+        Ok(())
+    }
+
+    /// §5.3 step 4 for one newly finished item.
+    fn release_successors(&mut self, l: u32) {
+        let t = Arc::clone(&self.t);
+        for &s in t.succ.row(l) {
+            if self.done_l(s) || self.out.contains(s) {
+                continue;
+            }
+            self.nqueue[s as usize] -= 1;
+            if self.nqueue[s as usize] == 0 {
+                if self.is_disabled(s) {
+                    self.expire_locals(&[s], true);
+                } else {
+                    self.ready.insert(s);
                 }
             }
         }
-        Ok(())
     }
 
     /// §5.4: finish items as expired; never fails.
