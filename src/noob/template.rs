@@ -101,6 +101,8 @@ pub struct Template {
     pub(crate) disabled_set: HashSet<ItemId>,
     /// The §11.1 flag: sorters cloned from this template are never active.
     pub(crate) exhausted: bool,
+    /// Whether the successor links have a cycle.
+    cycle: bool,
 }
 
 impl Template {
@@ -142,8 +144,12 @@ impl Template {
             .collect()
     }
 
-    /// Whether the successor links have a cycle (§7.16).
+    /// Whether the successor links have a cycle (§7.16); computed once at construction.
     pub fn has_cycle(&self) -> bool {
+        self.cycle
+    }
+
+    fn find_cycle(&self) -> bool {
         // Iterative three-colour depth-first search.
         let n = self.len();
         let mut colour = vec![0u8; n];
@@ -224,9 +230,9 @@ impl Template {
         let mut template = Arc::new(b.freeze());
         let exhausted = compute_exhausted(&template);
         // The probe sorter is gone, so this is the only reference.
-        if let Some(t) = Arc::get_mut(&mut template) {
-            t.exhausted = exhausted;
-        }
+        let t = Arc::get_mut(&mut template).expect("the probe sorter was dropped");
+        t.exhausted = exhausted;
+        t.cycle = t.find_cycle();
         template
     }
 }
@@ -680,6 +686,7 @@ impl Builder {
             disabled: disabled.into_iter().collect(),
             local,
             exhausted: false,
+            cycle: false,
         }
     }
 }
