@@ -35,10 +35,24 @@
 
 #define LENT 2
 
+#define NODES 50
+
+#define EVENTS_PER_EPOCH 20
+
 /**
  * How many buffers one pool can lend at once.
  */
 #define NOOB_BUFFER_POOL_MAX_OUTSTANDING 16777216
+
+/**
+ * The largest value one event may carry, in bytes (1 GiB).
+ */
+#define NOOB_EVENT_STORE_MAX_VALUE_LEN 1073741824
+
+/**
+ * How many names (node and signal names together) one store can intern.
+ */
+#define NOOB_EVENT_STORE_MAX_NAMES 16777215
 
 /**
  * `noob_epoch_scheduler_update` event flag: the value is `NoEvent`.
@@ -153,6 +167,17 @@
 #define NOOB_RUN_MAX_WORKERS 1024
 
 /**
+ * Lists and dicts may nest at most this deep (a scalar root has depth 0, `[1]` depth 1).
+ */
+#define NOOB_VALUE_MAX_DEPTH 256
+
+/**
+ * The node number of a value's root. Nodes are numbered in the order they appear in
+ * the blob, from 0 to the node count minus one.
+ */
+#define NOOB_VALUE_ROOT 0
+
+/**
  * The result of every fallible call. `NOOB_OK` is 0; a code's value never changes
  * and is never reused for another meaning.
  */
@@ -207,6 +232,45 @@ enum noob_result
    */
   NOOB_ERR_NOT_OUTSTANDING = 10,
   /**
+   * The event store was closed: it holds no events and refuses every call but
+   * `noob_event_store_close` and `noob_event_store_free`.
+   */
+  NOOB_ERR_STORE_CLOSED = 20,
+  /**
+   * A name id (or name) that was never interned in this event store.
+   */
+  NOOB_ERR_UNKNOWN_NAME = 21,
+  /**
+   * The event store has handed out all its event ids (after 2^63 events).
+   */
+  NOOB_ERR_IDS_EXHAUSTED = 22,
+  /**
+   * The operating system's random source failed (needed for the event id prefix).
+   */
+  NOOB_ERR_NO_RANDOMNESS = 23,
+  /**
+   * A blob is not a valid serialized value; the detail message gives the byte offset.
+   */
+  NOOB_ERR_DECODE = 30,
+  /**
+   * A value builder call came out of order (a value where a key is due, an `end`
+   * that matches no open container, a build before the value is complete, ...).
+   */
+  NOOB_ERR_BUILDER_STATE = 31,
+  /**
+   * A value was read as a kind it is not (e.g. the int of a str).
+   */
+  NOOB_ERR_WRONG_TYPE = 32,
+  /**
+   * A dict would hold the same key twice.
+   */
+  NOOB_ERR_DUPLICATE_KEY = 33,
+  /**
+   * A caller's callback asked to stop (returned non-zero); the detail message says
+   * which callback and what it returned.
+   */
+  NOOB_ERR_CALLBACK = 34,
+  /**
    * The graph has a cycle; the detail message names its nodes.
    */
   NOOB_ERR_CYCLE = 11,
@@ -257,12 +321,56 @@ typedef uint32_t noob_result;
 #endif // __cplusplus
 
 /**
+ * The kind of a value node.
+ */
+enum noob_value_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  NOOB_VALUE_NULL = 0,
+  NOOB_VALUE_BOOL = 1,
+  NOOB_VALUE_INT = 2,
+  NOOB_VALUE_FLOAT = 3,
+  NOOB_VALUE_STR = 4,
+  NOOB_VALUE_BYTES = 5,
+  NOOB_VALUE_LIST = 6,
+  NOOB_VALUE_DICT = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum noob_value_type noob_value_type;
+#else
+typedef uint32_t noob_value_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Limits on what a store retains; `None` is no limit.
+ */
+typedef struct Retention Retention;
+
+/**
  * A pool of pre-allocated, fixed-size byte buffers.
  *
  * Thread safety: every function may be called on the same pool from many threads
  * at once, except `noob_buffer_pool_free`, which must be the last call on it.
  */
 typedef struct noob_buffer_pool noob_buffer_pool;
+
+/**
+ * An encoded blob owned by the library.
+ *
+ * Thread safety: immutable; read from any thread, free once after the last read.
+ */
+typedef struct noob_bytes noob_bytes;
+
+/**
+ * Several encoded blobs owned by the library (the output of a batch encode).
+ *
+ * Thread safety: immutable; read from any thread, free once after the last read.
+ */
+typedef struct noob_bytes_list noob_bytes_list;
 
 /**
  * The noob-core `Scheduler`: epochs, their sorters, the completion log, subepochs.
@@ -272,6 +380,50 @@ typedef struct noob_buffer_pool noob_buffer_pool;
  * different threads at once; the item interner they share is thread-safe.
  */
 typedef struct noob_epoch_scheduler noob_epoch_scheduler;
+
+/**
+ * Events returned by a get, in a library-owned list.
+ *
+ * The views it hands out (names, values) are borrowed from the list and stay
+ * valid, unchanged, until `noob_event_list_free(list)`, even if another
+ * thread clears or evicts the events' epoch, closes the store, or frees the
+ * store meanwhile.
+ *
+ * A list may also be made empty with `noob_event_list_new` and refilled by
+ * the `*_into` gets, which reuse its memory (a one-event refill allocates
+ * nothing). A refill replaces the list's events: views taken from it before
+ * become invalid.
+ *
+ * Thread safety: a list may be read from many threads at once, but a refill
+ * (`*_into`) must not run while any other call uses the same list.
+ * `noob_event_list_free` must be the last call on it.
+ */
+typedef struct noob_event_list noob_event_list;
+
+/**
+ * A store of events keyed by (node, signal, epoch); each key holds its events
+ * in the order they were added.
+ *
+ * An event has a 64-bit id, a node and a signal name, an epoch, a timestamp
+ * (seconds, as a double) and a value (bytes). Ids are `prefix << 32 | n`: a
+ * 31-bit prefix drawn from the OS random source when the store is created over
+ * a count of the events added to it, so ids are unique and increasing within a
+ * store, fit a signed 64-bit integer, and stores on different machines do not
+ * collide. After 2^32 events the count carries into the prefix (ids stay
+ * unique and increasing); adds fail with `NOOB_ERR_IDS_EXHAUSTED` only after
+ * 2^63 ids.
+ *
+ * Retention (the seed's `cache_size`): a store may bound the events and/or
+ * value bytes it retains. After an add goes over a bound, whole epochs are
+ * evicted, smallest epoch number first, until the store is within bounds,
+ * except that the newest (largest) epoch is never evicted. Evicted events are
+ * counted in the stats and are afterwards simply not found.
+ *
+ * Thread safety: every function may be called on the same store from many
+ * threads at once, except `noob_event_store_free`, which must be the last call
+ * on it. `noob_event_store_close` may run concurrently with anything else.
+ */
+typedef struct noob_event_store noob_event_store;
 
 /**
  * An immutable, checked dependency graph (a DAG).
@@ -296,6 +448,28 @@ typedef struct noob_graph_builder noob_graph_builder;
  * schedulers of one graph may be used on different threads at once.
  */
 typedef struct noob_scheduler noob_scheduler;
+
+/**
+ * A decoded (or built) value: the validated blob kept as it is, with an index over
+ * it. Its parts are *nodes*, named by number (`size_t`): the root is
+ * `NOOB_VALUE_ROOT` (0), and the list, dict and lookup functions give the numbers of
+ * the others. A node number is only meaningful with the value it came from; an
+ * unknown number is refused with `NOOB_ERR_INVALID_ARGUMENT`.
+ *
+ * Thread safety: every reading function may be called from many threads at once;
+ * `noob_value_free` must be the last call on it.
+ */
+typedef struct noob_value noob_value;
+
+/**
+ * Builds one value by pushing scalars and opening and closing lists and dicts,
+ * writing the encoded blob as it goes (counts are patched when a container closes,
+ * so they need not be known in advance). Inside a dict, each value is preceded by
+ * `noob_value_builder_push_key`. A refused call leaves the builder unchanged.
+ *
+ * Thread safety: use a builder from one thread at a time.
+ */
+typedef struct noob_value_builder noob_value_builder;
 
 /**
  * A lent buffer. `data` points to `len` writable bytes that belong to the holder
@@ -338,6 +512,100 @@ typedef struct noob_buffer_pool_stats {
    */
   uint64_t discarded;
 } noob_buffer_pool_stats;
+
+/**
+ * A store's counters. Each is read atomically, not all at one instant.
+ */
+typedef struct noob_event_store_stats {
+  /**
+   * Events retained.
+   */
+  size_t events;
+  /**
+   * Bytes of the retained events' values.
+   */
+  size_t bytes;
+  /**
+   * Epochs retained.
+   */
+  size_t epochs;
+  /**
+   * Names interned.
+   */
+  size_t names;
+  /**
+   * Events ever added.
+   */
+  uint64_t added;
+  /**
+   * Events and epochs removed by `noob_event_store_clear_epoch`.
+   */
+  uint64_t cleared_events;
+  uint64_t cleared_epochs;
+  /**
+   * Events and epochs evicted by the retention bound.
+   */
+  uint64_t evicted_events;
+  uint64_t evicted_epochs;
+  /**
+   * The largest epoch evicted so far; meaningful only if `evicted_epochs > 0`.
+   */
+  uint64_t highest_evicted_epoch;
+  /**
+   * The bounds given to `noob_event_store_new` (0: none).
+   */
+  size_t max_events;
+  size_t max_bytes;
+  /**
+   * The random 31-bit prefix of this store's event ids.
+   */
+  uint32_t id_prefix;
+} noob_event_store_stats;
+
+/**
+ * One event, borrowed from a `noob_event_list`: every pointer is valid until
+ * that list is freed. Texts are UTF-8 and not NUL-terminated.
+ */
+typedef struct noob_event_view {
+  uint64_t id;
+  uint64_t epoch;
+  /**
+   * Seconds, as given to the add.
+   */
+  double timestamp;
+  /**
+   * Interned name ids.
+   */
+  uint32_t node;
+  uint32_t signal;
+  const char *node_name;
+  size_t node_name_len;
+  const char *signal_name;
+  size_t signal_name_len;
+  /**
+   * `value_len` bytes; never NULL (an empty value points to a valid, empty buffer).
+   */
+  const uint8_t *value;
+  size_t value_len;
+} noob_event_view;
+
+/**
+ * A list's events as parallel arrays (for bindings that convert whole arrays
+ * at once), each `len` long, borrowed from the list until it is freed.
+ * `values` holds every value back to back: event `i`'s value is the bytes
+ * `values[value_offsets[i] .. value_offsets[i + 1]]` (`value_offsets` has
+ * `len + 1` entries; `values` may be NULL when all values are empty).
+ */
+typedef struct noob_event_columns {
+  size_t len;
+  const uint64_t *ids;
+  const uint64_t *epochs;
+  const double *timestamps;
+  const uint32_t *nodes;
+  const uint32_t *signals;
+  const uint8_t *values;
+  const size_t *value_offsets;
+} noob_event_columns;
 
 /**
  * What an interned item is. The texts are borrowed from the interner and stay valid, and
@@ -435,6 +703,32 @@ typedef struct noob_scheduler_counts {
   size_t done;
 } noob_scheduler_counts;
 
+/**
+ * Callbacks for `noob_value_visit`, one per event of a depth-first walk
+ * (zero-initialise the struct and set the ones you need). Each gets
+ * the caller's `userdata` first and returns 0 to go on, anything else to stop the
+ * walk (`noob_value_visit` then returns `NOOB_ERR_CALLBACK`). A NULL callback skips
+ * its events. Strings and bytes are borrowed views valid until the value is freed
+ * (strings are UTF-8, not NUL-terminated). Containers: `on_begin_list(count)`, the
+ * items, `on_end_list`; `on_begin_dict(count)`, then for each entry `on_key` and the
+ * value, then `on_end_dict`.
+ */
+typedef struct noob_value_visitor {
+  int32_t (*on_null)(void *userdata);
+  int32_t (*on_bool)(void *userdata, bool value);
+  int32_t (*on_int)(void *userdata, int64_t value);
+  int32_t (*on_float)(void *userdata, double value);
+  int32_t (*on_str)(void *userdata, const char *text, size_t len);
+  int32_t (*on_bytes)(void *userdata, const uint8_t *data, size_t len);
+  int32_t (*on_begin_list)(void *userdata, size_t count);
+  int32_t (*on_end_list)(void *userdata);
+  int32_t (*on_begin_dict)(void *userdata, size_t count);
+  int32_t (*on_key)(void *userdata, const char *key, size_t len);
+  int32_t (*on_end_dict)(void *userdata);
+} noob_value_visitor;
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -514,6 +808,431 @@ noob_result noob_buffer_pool_get_stats(const struct noob_buffer_pool *pool,
  * `pool` must be NULL or a pool from `noob_buffer_pool_new` not freed before.
  */
 void noob_buffer_pool_free(struct noob_buffer_pool *pool);
+
+/**
+ * Creates an empty event store. `max_events` bounds the events it retains
+ * and `max_bytes` the bytes of their values (0: no bound); see
+ * `noob_event_store` for how eviction works. A bound is checked after every
+ * add.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` if `store_out` is NULL,
+ * `NOOB_ERR_NO_RANDOMNESS` if the OS random source fails. On success
+ * `*store_out` owns the store: free it exactly once with `noob_event_store_free`.
+ *
+ * # Safety
+ * `store_out` must be NULL or valid for writing a pointer.
+ */
+noob_result noob_event_store_new(size_t max_events,
+                                 size_t max_bytes,
+                                 struct noob_event_store **store_out);
+
+/**
+ * Closes the store: drops every event it holds; afterwards every call on it
+ * but this one and `noob_event_store_free` fails with `NOOB_ERR_STORE_CLOSED`.
+ * Closing twice is fine. Lists obtained before stay valid. Safe to call while
+ * other threads use the store (their calls either complete before the close or
+ * fail with `NOOB_ERR_STORE_CLOSED`; events they add are dropped by the close).
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+noob_result noob_event_store_close(const struct noob_event_store *store);
+
+/**
+ * Frees the store. Lists obtained from it stay valid until they are freed.
+ * NULL is accepted and does nothing. Call it exactly once per store, after
+ * every other call on the store has returned.
+ *
+ * # Safety
+ * `store` must be NULL or a store from `noob_event_store_new` not freed before.
+ */
+void noob_event_store_free(struct noob_event_store *store);
+
+/**
+ * Interns a node or signal name (nodes and signals share one id space) and
+ * writes its id, the same for the same text for the store's whole life, to
+ * `*id_out`. Ids are dense, from 0, in interning order.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (empty name), `NOOB_ERR_LIMIT_EXCEEDED`
+ * (`NOOB_EVENT_STORE_MAX_NAMES` names already), `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `name` NULL or `name_len` readable
+ * bytes; `id_out` NULL or writable.
+ */
+noob_result noob_event_store_intern(const struct noob_event_store *store,
+                                    const char *name,
+                                    size_t name_len,
+                                    uint32_t *id_out);
+
+/**
+ * Writes the id of an already interned name to `*id_out`; never interns.
+ *
+ * Errors: `NOOB_ERR_UNKNOWN_NAME` if the name was never interned,
+ * `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_intern`.
+ */
+noob_result noob_event_store_lookup(const struct noob_event_store *store,
+                                    const char *name,
+                                    size_t name_len,
+                                    uint32_t *id_out);
+
+/**
+ * Writes the text of name id `id` to `*name_out` (UTF-8, not NUL-terminated,
+ * valid until the store and every list obtained from it are freed) and its
+ * length to `*name_len_out`. Works on a closed store too.
+ *
+ * Errors: `NOOB_ERR_UNKNOWN_NAME`, `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; the outputs NULL or writable.
+ */
+noob_result noob_event_store_name(const struct noob_event_store *store,
+                                  uint32_t id,
+                                  const char **name_out,
+                                  size_t *name_len_out);
+
+/**
+ * Adds an event by interned ids and writes its id to `*id_out` (which may be
+ * NULL). The value's bytes are copied; `value` may be NULL when `value_len`
+ * is 0. The timestamp is stored as given.
+ *
+ * Errors, each adding nothing: `NOOB_ERR_UNKNOWN_NAME` (an id never
+ * interned), `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_LIMIT_EXCEEDED` (value longer
+ * than `NOOB_EVENT_STORE_MAX_VALUE_LEN`), `NOOB_ERR_OUT_OF_MEMORY` (the
+ * allocator could not hold the value), `NOOB_ERR_STORE_CLOSED`,
+ * `NOOB_ERR_IDS_EXHAUSTED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `value` NULL or `value_len` readable
+ * bytes; `id_out` NULL or writable.
+ */
+noob_result noob_event_store_add(const struct noob_event_store *store,
+                                 uint32_t node,
+                                 uint32_t signal,
+                                 uint64_t epoch,
+                                 const uint8_t *value,
+                                 size_t value_len,
+                                 double timestamp,
+                                 uint64_t *id_out);
+
+/**
+ * Adds an event by names, interning them, and writes its id to `*id_out`
+ * (which may be NULL).
+ *
+ * Errors: as `noob_event_store_add`, plus `NOOB_ERR_INVALID_UTF8` and
+ * `NOOB_ERR_INVALID_ARGUMENT` (an empty name).
+ *
+ * # Safety
+ * As for `noob_event_store_add`; `node`/`signal` NULL or readable for their lengths.
+ */
+noob_result noob_event_store_add_named(const struct noob_event_store *store,
+                                       const char *node,
+                                       size_t node_len,
+                                       const char *signal,
+                                       size_t signal_len,
+                                       uint64_t epoch,
+                                       const uint8_t *value,
+                                       size_t value_len,
+                                       double timestamp,
+                                       uint64_t *id_out);
+
+/**
+ * Adds `count` events in one call, given as parallel arrays of `count`
+ * entries: event `i` is (`nodes[i]`, `signals[i]`, `epochs[i]`,
+ * `timestamps[i]`) with value `values[o_i .. o_i + value_lens[i]]`, where the
+ * values lie back to back in `values` (`o_i` is the sum of the earlier
+ * lengths, and `values_len` must equal the sum of all of them). The events
+ * get consecutive ids, in array order, written to `ids_out` (`count` entries,
+ * or NULL).
+ *
+ * Every event is checked before any is added: on any error nothing is added
+ * and `ids_out` is untouched. Errors: as `noob_event_store_add`, plus
+ * `NOOB_ERR_INVALID_ARGUMENT` if the lengths do not sum to `values_len` or an
+ * array is misaligned. (A close racing with the batch empties whatever part
+ * of it was added and the call fails with `NOOB_ERR_STORE_CLOSED`.)
+ *
+ * # Safety
+ * `store` must be NULL or a live store; each array NULL (only when `count`,
+ * or `values_len`, is 0) or readable for its length; `ids_out` NULL or
+ * writable for `count` entries.
+ */
+noob_result noob_event_store_add_batch(const struct noob_event_store *store,
+                                       size_t count,
+                                       const uint32_t *nodes,
+                                       const uint32_t *signals,
+                                       const uint64_t *epochs,
+                                       const double *timestamps,
+                                       const uint8_t *values,
+                                       size_t values_len,
+                                       const size_t *value_lens,
+                                       uint64_t *ids_out);
+
+/**
+ * Writes to `*list_out` a new list of the events of (`node`, `signal`,
+ * `epoch`), oldest first. No such events (unknown ids, an epoch cleared,
+ * evicted or never added) is an empty list, not an error. Free the list with
+ * `noob_event_list_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `list_out` NULL or writable.
+ */
+noob_result noob_event_store_get(const struct noob_event_store *store,
+                                 uint32_t node,
+                                 uint32_t signal,
+                                 uint64_t epoch,
+                                 struct noob_event_list **list_out);
+
+/**
+ * As `noob_event_store_get`, by names (never interned: an empty list).
+ *
+ * Errors: as `noob_event_store_get`, plus `NOOB_ERR_INVALID_UTF8`.
+ *
+ * # Safety
+ * As for `noob_event_store_get`; names NULL or readable for their lengths.
+ */
+noob_result noob_event_store_get_named(const struct noob_event_store *store,
+                                       const char *node,
+                                       size_t node_len,
+                                       const char *signal,
+                                       size_t signal_len,
+                                       uint64_t epoch,
+                                       struct noob_event_list **list_out);
+
+/**
+ * Writes to `*list_out` a new list holding the latest event of (`node`,
+ * `signal`): the last one added in the largest epoch that holds one (noob's
+ * `epoch=-1`). If no retained epoch holds one, the list is empty.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get`.
+ */
+noob_result noob_event_store_get_latest(const struct noob_event_store *store,
+                                        uint32_t node,
+                                        uint32_t signal,
+                                        struct noob_event_list **list_out);
+
+/**
+ * As `noob_event_store_get_latest`, by names.
+ *
+ * Errors: as `noob_event_store_get_latest`, plus `NOOB_ERR_INVALID_UTF8`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_named`.
+ */
+noob_result noob_event_store_get_latest_named(const struct noob_event_store *store,
+                                              const char *node,
+                                              size_t node_len,
+                                              const char *signal,
+                                              size_t signal_len,
+                                              struct noob_event_list **list_out);
+
+/**
+ * Gets `count` keys in one call: key `i` is (`nodes[i]`, `signals[i]`,
+ * `epochs[i]`). Writes one list holding the events of every key in turn
+ * (each key's oldest first) to `*list_out`, and how many belong to key `i` to
+ * `counts_out[i]`: key `i`'s events start at the sum of the earlier counts.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (misaligned
+ * array), `NOOB_ERR_STORE_CLOSED`; outputs are untouched on error.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; the arrays NULL (only when `count`
+ * is 0) or readable, `counts_out` writable, for `count` entries; `list_out`
+ * NULL or writable.
+ */
+noob_result noob_event_store_get_batch(const struct noob_event_store *store,
+                                       size_t count,
+                                       const uint32_t *nodes,
+                                       const uint32_t *signals,
+                                       const uint64_t *epochs,
+                                       size_t *counts_out,
+                                       struct noob_event_list **list_out);
+
+/**
+ * Writes to `*list_out` a new list of every event of `epoch`, in the order
+ * they were added (id order). An epoch that does not exist gives an empty list.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get`.
+ */
+noob_result noob_event_store_get_epoch(const struct noob_event_store *store,
+                                       uint64_t epoch,
+                                       struct noob_event_list **list_out);
+
+/**
+ * Writes the retained epochs, ascending, to `epochs_out` (room for
+ * `capacity`) and how many there are to `*count_out`. If they do not fit,
+ * fails with `NOOB_ERR_BUFFER_TOO_SMALL`, writes only `*count_out` (the
+ * capacity needed) and leaves `epochs_out` untouched. `epochs_out` may be NULL
+ * with `capacity` 0 to ask for the count.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUFFER_TOO_SMALL`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `epochs_out` NULL or writable for
+ * `capacity` entries; `count_out` NULL or writable.
+ */
+noob_result noob_event_store_epochs(const struct noob_event_store *store,
+                                    uint64_t *epochs_out,
+                                    size_t capacity,
+                                    size_t *count_out);
+
+/**
+ * Like `noob_event_store_get`, but refills `list` (from `noob_event_list_new`
+ * or any get) instead of making a new one: its earlier views become invalid.
+ * On error the list is left as it was.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `list` NULL or a live list that no
+ * other call uses meanwhile.
+ */
+noob_result noob_event_store_get_into(const struct noob_event_store *store,
+                                      uint32_t node,
+                                      uint32_t signal,
+                                      uint64_t epoch,
+                                      struct noob_event_list *list);
+
+/**
+ * Like `noob_event_store_get_latest`, but refills `list` instead of making a
+ * new one (no allocation at all once the list exists): its earlier views
+ * become invalid. On error the list is left as it was.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_into`.
+ */
+noob_result noob_event_store_get_latest_into(const struct noob_event_store *store,
+                                             uint32_t node,
+                                             uint32_t signal,
+                                             struct noob_event_list *list);
+
+/**
+ * Like `noob_event_store_get_batch`, but refills `list` instead of making a
+ * new one: its earlier views become invalid. On error neither the list nor
+ * `counts_out` is changed.
+ *
+ * Errors: as `noob_event_store_get_batch`.
+ *
+ * # Safety
+ * As for `noob_event_store_get_batch`; `list` NULL or a live list that no
+ * other call uses meanwhile.
+ */
+noob_result noob_event_store_get_batch_into(const struct noob_event_store *store,
+                                            size_t count,
+                                            const uint32_t *nodes,
+                                            const uint32_t *signals,
+                                            const uint64_t *epochs,
+                                            size_t *counts_out,
+                                            struct noob_event_list *list);
+
+/**
+ * Removes every event of `epoch` and writes how many there were to
+ * `*removed_out` (which may be NULL). An epoch that does not exist removes 0:
+ * not an error. Lists obtained before keep their events.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `removed_out` NULL or writable.
+ */
+noob_result noob_event_store_clear_epoch(const struct noob_event_store *store,
+                                         uint64_t epoch,
+                                         size_t *removed_out);
+
+/**
+ * Writes the number of events retained to `*len_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_STORE_CLOSED`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `len_out` NULL or writable.
+ */
+noob_result noob_event_store_len(const struct noob_event_store *store, size_t *len_out);
+
+/**
+ * Reads the store's counters (also on a closed store, which retains nothing).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` must be NULL or a live store; `stats_out` NULL or writable.
+ */
+noob_result noob_event_store_get_stats(const struct noob_event_store *store,
+                                       struct noob_event_store_stats *stats_out);
+
+/**
+ * Makes an empty list to refill with the `*_into` gets (see
+ * `noob_event_list`). Free it with `noob_event_list_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list_out` must be NULL or writable.
+ */
+noob_result noob_event_list_new(struct noob_event_list **list_out);
+
+/**
+ * Writes the list's views, an array of `*len_out` events valid until the list
+ * is freed, to `*views_out` (NULL when the list is empty).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list` must be NULL or a live list; the outputs NULL or writable.
+ */
+noob_result noob_event_list_views(const struct noob_event_list *list,
+                                  const struct noob_event_view **views_out,
+                                  size_t *len_out);
+
+/**
+ * Copies the view of event `index` to `*view_out` (its pointers stay
+ * borrowed from the list).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (`index` not
+ * below the list's length).
+ *
+ * # Safety
+ * `list` must be NULL or a live list; `view_out` NULL or writable.
+ */
+noob_result noob_event_list_get(const struct noob_event_list *list,
+                                size_t index,
+                                struct noob_event_view *view_out);
+
+/**
+ * Writes the list's events as parallel arrays to `*columns_out` (see
+ * `noob_event_columns`; built on the first call, which copies the values
+ * once; later calls return the same arrays). Valid until the list is freed.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list` must be NULL or a live list; `columns_out` NULL or writable.
+ */
+noob_result noob_event_list_columns(const struct noob_event_list *list,
+                                    struct noob_event_columns *columns_out);
+
+/**
+ * Frees a list; every view and pointer borrowed from it becomes invalid.
+ * NULL is accepted and does nothing. Call it exactly once per list, after
+ * every other call on it has returned.
+ *
+ * # Safety
+ * `list` must be NULL or a list from this library not freed before.
+ */
+void noob_event_list_free(struct noob_event_list *list);
 
 /**
  * Interns node `name` (UTF-8, `len` bytes, not NUL-terminated) and writes its id to
@@ -1349,6 +2068,514 @@ noob_result noob_scheduler_get_counts(const struct noob_scheduler *scheduler,
  * `scheduler` must be NULL or a scheduler from `noob_scheduler_new` not freed before.
  */
 void noob_scheduler_free(struct noob_scheduler *scheduler);
+
+/**
+ * Creates an empty value builder. On success `*builder_out` owns it: free it exactly
+ * once with `noob_value_builder_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` if `builder_out` is NULL.
+ *
+ * # Safety
+ * `builder_out` must be NULL or valid for writing a pointer.
+ */
+noob_result noob_value_builder_new(struct noob_value_builder **builder_out);
+
+/**
+ * Pushes a null. Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`,
+ * `NOOB_ERR_BUILDER_STATE` (a key is due, or the root value is already complete).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_null(struct noob_value_builder *builder);
+
+/**
+ * Pushes a bool. Errors as `noob_value_builder_push_null`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_bool(struct noob_value_builder *builder, bool value);
+
+/**
+ * Pushes a 64-bit signed int. Errors as `noob_value_builder_push_null`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_int(struct noob_value_builder *builder, int64_t value);
+
+/**
+ * Pushes a double; every bit pattern (NaN payloads, -0.0) is kept.
+ * Errors as `noob_value_builder_push_null`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_push_float(struct noob_value_builder *builder, double value);
+
+/**
+ * Pushes a string: `len` bytes of UTF-8 at `text` (not NUL-terminated; NUL bytes are
+ * kept; `text` may be NULL only when `len` is 0). The bytes are copied.
+ *
+ * Errors (builder unchanged): as `noob_value_builder_push_null`, plus
+ * `NOOB_ERR_INVALID_UTF8` (the message gives the offset of the first bad byte) and
+ * `NOOB_ERR_LIMIT_EXCEEDED` (longer than 4294967295 bytes).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `text` must point to `len` readable bytes.
+ */
+noob_result noob_value_builder_push_str(struct noob_value_builder *builder,
+                                        const char *text_ptr,
+                                        size_t len);
+
+/**
+ * Pushes a byte string of `len` bytes at `data` (NULL only when `len` is 0), copied.
+ *
+ * Errors (builder unchanged): as `noob_value_builder_push_null`, plus
+ * `NOOB_ERR_LIMIT_EXCEEDED` (longer than 4294967295 bytes).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `data` must point to `len` readable bytes.
+ */
+noob_result noob_value_builder_push_bytes(struct noob_value_builder *builder,
+                                          const uint8_t *data,
+                                          size_t len);
+
+/**
+ * Opens a list; push its items, then `noob_value_builder_end_list`.
+ *
+ * Errors (builder unchanged): as `noob_value_builder_push_null`, plus
+ * `NOOB_ERR_LIMIT_EXCEEDED` (deeper than `NOOB_VALUE_MAX_DEPTH`).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_begin_list(struct noob_value_builder *builder);
+
+/**
+ * Closes the innermost open container, which must be a list.
+ *
+ * Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUILDER_STATE` (no
+ * container open, or the innermost one is a dict).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_end_list(struct noob_value_builder *builder);
+
+/**
+ * Opens a dict; then, for each entry, `noob_value_builder_push_key` and one value
+ * (a scalar, or a container opened and closed); then `noob_value_builder_end_dict`.
+ *
+ * Errors: as `noob_value_builder_begin_list`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_begin_dict(struct noob_value_builder *builder);
+
+/**
+ * Pushes the key of the next entry of the innermost open dict: `len` bytes of UTF-8
+ * at `key` (NULL only when `len` is 0), copied.
+ *
+ * Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_BUILDER_STATE` (no dict is the innermost open container, or the previous
+ * key has no value yet), `NOOB_ERR_DUPLICATE_KEY` (the dict already holds this key),
+ * `NOOB_ERR_LIMIT_EXCEEDED`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `key` must point to `len` readable bytes.
+ */
+noob_result noob_value_builder_push_key(struct noob_value_builder *builder,
+                                        const char *key,
+                                        size_t len);
+
+/**
+ * Closes the innermost open container, which must be a dict whose last key has its
+ * value. Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUILDER_STATE`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_end_dict(struct noob_value_builder *builder);
+
+/**
+ * Forgets everything pushed so far; the builder is empty again.
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder.
+ */
+noob_result noob_value_builder_reset(struct noob_value_builder *builder);
+
+/**
+ * Finishes the value as an immutable tree. On success `*value_out` owns it (free it
+ * exactly once with `noob_value_free`) and the builder is empty, ready for the next
+ * value.
+ *
+ * Errors (builder unchanged): `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_BUILDER_STATE` (no
+ * value pushed, or containers still open).
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `value_out` NULL or writable.
+ */
+noob_result noob_value_builder_build(struct noob_value_builder *builder,
+                                     struct noob_value **value_out);
+
+/**
+ * Finishes the value as an encoded blob (no tree is built). On success `*bytes_out`
+ * owns the blob (free it exactly once with `noob_bytes_free`) and the builder is
+ * empty, ready for the next value.
+ *
+ * Errors: as `noob_value_builder_build`.
+ *
+ * # Safety
+ * `builder` must be NULL or a live builder; `bytes_out` NULL or writable.
+ */
+noob_result noob_value_builder_build_encoded(struct noob_value_builder *builder,
+                                             struct noob_bytes **bytes_out);
+
+/**
+ * Frees a builder and anything pushed into it. NULL is accepted and does nothing.
+ * Call it exactly once per builder.
+ *
+ * # Safety
+ * `builder` must be NULL or a builder from `noob_value_builder_new` not freed before.
+ */
+void noob_value_builder_free(struct noob_value_builder *builder);
+
+/**
+ * Decodes the blob of `len` bytes at `data` (NULL only when `len` is 0). The blob is
+ * validated, then copied (it is not referenced after the call). On success
+ * `*value_out` owns the value: free it exactly once with `noob_value_free`.
+ *
+ * Any byte string is safe to pass: a blob that is not valid (wrong magic, unknown
+ * version, truncated, lying lengths, invalid UTF-8, nesting deeper than
+ * `NOOB_VALUE_MAX_DEPTH`, a repeated dict key, trailing bytes) gives
+ * `NOOB_ERR_DECODE`, and the detail message names the problem and its byte offset.
+ * Memory use is bounded by a small multiple of `len` (about 50 bytes per node; each
+ * node takes at least one byte of blob). Other errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes; `value_out` must be NULL or writable.
+ */
+noob_result noob_value_decode(const uint8_t *data, size_t len, struct noob_value **value_out);
+
+/**
+ * Writes how many nodes the value has (node numbers run from 0 to this minus one).
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `count_out` NULL or writable.
+ */
+noob_result noob_value_node_count(const struct noob_value *value, size_t *count_out);
+
+/**
+ * Frees a value; every string and byte view taken from it becomes invalid. NULL is
+ * accepted and does nothing. Call it exactly once per value, after every other call
+ * on it has returned.
+ *
+ * # Safety
+ * `value` must be NULL or a value from `noob_value_decode` / `noob_value_builder_build`
+ * not freed before.
+ */
+void noob_value_free(struct noob_value *value);
+
+/**
+ * Writes the kind of node `node`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `type_out` NULL or writable.
+ */
+noob_result noob_value_node_type(const struct noob_value *value,
+                                 size_t node,
+                                 noob_value_type *type_out);
+
+/**
+ * Writes the node's length: items of a list, entries of a dict, bytes of a str or
+ * bytes value.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE` (a null, bool, int or float has no length).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `len_out` NULL or writable.
+ */
+noob_result noob_value_node_len(const struct noob_value *value, size_t node, size_t *len_out);
+
+/**
+ * Reads a bool.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `bool_out` NULL or writable.
+ */
+noob_result noob_value_node_get_bool(const struct noob_value *value, size_t node, bool *bool_out);
+
+/**
+ * Reads an int (a float is not converted).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `int_out` NULL or writable.
+ */
+noob_result noob_value_node_get_int(const struct noob_value *value, size_t node, int64_t *int_out);
+
+/**
+ * Reads a float (an int is not converted).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `float_out` NULL or writable.
+ */
+noob_result noob_value_node_get_float(const struct noob_value *value,
+                                      size_t node,
+                                      double *float_out);
+
+/**
+ * Borrows a string: `*text_out` points to `*len_out` bytes of UTF-8, not
+ * NUL-terminated, valid until the value is freed.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_get_str(const struct noob_value *value,
+                                    size_t node,
+                                    const char **text_out,
+                                    size_t *len_out);
+
+/**
+ * Borrows a byte string: `*data_out` points to `*len_out` bytes valid until the value
+ * is freed. The bytes are where the blob holds them: no alignment is promised.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node),
+ * `NOOB_ERR_WRONG_TYPE`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_get_bytes(const struct noob_value *value,
+                                      size_t node,
+                                      const uint8_t **data_out,
+                                      size_t *len_out);
+
+/**
+ * Writes the node number of item `index` of a list.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+ * `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a list).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `item_out` NULL or writable.
+ */
+noob_result noob_value_node_list_get(const struct noob_value *value,
+                                     size_t node,
+                                     size_t index,
+                                     size_t *item_out);
+
+/**
+ * Borrows entry `index` of a dict (entries keep their encoded order): its key (UTF-8,
+ * not NUL-terminated, valid until the value is freed) and its value's node number.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node, or
+ * `index` is not below the length), `NOOB_ERR_WRONG_TYPE` (not a dict).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; the outputs NULL or writable.
+ */
+noob_result noob_value_node_dict_entry(const struct noob_value *value,
+                                       size_t node,
+                                       size_t index,
+                                       const char **key_out,
+                                       size_t *key_len_out,
+                                       size_t *item_out);
+
+/**
+ * Writes the node number of the value stored under `key` (`key_len` bytes of UTF-8;
+ * NULL only when `key_len` is 0) in a dict. The search is linear in the number of
+ * entries.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`,
+ * `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_WRONG_TYPE` (not a dict),
+ * `NOOB_ERR_NOT_FOUND` (no such key).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `key` must point to `key_len` readable
+ * bytes; `item_out` NULL or writable.
+ */
+noob_result noob_value_node_dict_find(const struct noob_value *value,
+                                      size_t node,
+                                      const char *key,
+                                      size_t key_len,
+                                      size_t *item_out);
+
+/**
+ * Walks node `node` of `value` depth first in one call, reporting each part to the
+ * `visitor`'s callbacks (on this thread, one at a time, in blob order) with
+ * `userdata`. This is the fast way to convert a whole value: one library call per
+ * value instead of one per node. Callbacks may call the library's reading functions
+ * on `value` but must not free it.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`value` or `visitor`), `NOOB_ERR_INVALID_ARGUMENT`
+ * (no such node), `NOOB_ERR_CALLBACK` (a callback returned non-zero: the walk stopped
+ * there; the message names the callback and its answer).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `visitor` NULL or a valid visitor whose
+ * callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit(const struct noob_value *value,
+                             size_t node,
+                             const struct noob_value_visitor *visitor,
+                             void *userdata);
+
+/**
+ * Validates the blob of `len` bytes at `data` (NULL only when `len` is 0) and walks
+ * its value in place, as `noob_value_visit` does, without copying the blob and
+ * without keeping anything: the fast way to convert a blob once. No callback runs
+ * unless the whole blob is valid; the views passed to callbacks point into `data`
+ * and are valid as long as the caller keeps `data`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`data` with a non-zero `len`, or `visitor`),
+ * `NOOB_ERR_DECODE` (as `noob_value_decode`; no callback was called),
+ * `NOOB_ERR_CALLBACK` (a callback returned non-zero).
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes that do not change during the call;
+ * `visitor` NULL or a valid visitor whose callbacks are safe to call with `userdata`.
+ */
+noob_result noob_value_visit_blob(const uint8_t *data,
+                                  size_t len,
+                                  const struct noob_value_visitor *visitor,
+                                  void *userdata);
+
+/**
+ * Writes the exact size in bytes of the blob that `noob_value_node_encode_into`
+ * writes for node `node` (any node, not only the root): the bound to size a buffer
+ * with.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `size_out` NULL or writable.
+ */
+noob_result noob_value_node_encoded_size(const struct noob_value *value,
+                                         size_t node,
+                                         size_t *size_out);
+
+/**
+ * Encodes node `node` as a blob of its own into the caller's `buffer` of `capacity`
+ * bytes (NULL only when `capacity` is 0). On success `*size_out` is the blob's length.
+ * If the blob does not fit, nothing is written to `buffer`, the result is
+ * `NOOB_ERR_BUFFER_TOO_SMALL` and `*size_out` is the size needed (so a call with
+ * `capacity` 0 asks for the size).
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`value` or `size_out`, or `buffer` with a non-zero
+ * capacity), `NOOB_ERR_INVALID_ARGUMENT` (no such node), `NOOB_ERR_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `buffer` must point to `capacity` writable
+ * bytes; `size_out` NULL or writable.
+ */
+noob_result noob_value_node_encode_into(const struct noob_value *value,
+                                        size_t node,
+                                        uint8_t *buffer,
+                                        size_t capacity,
+                                        size_t *size_out);
+
+/**
+ * Encodes node `node` as a new library-owned blob. On success `*bytes_out` owns it:
+ * free it exactly once with `noob_bytes_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (no such node).
+ *
+ * # Safety
+ * `value` must be NULL or a live value; `bytes_out` NULL or writable.
+ */
+noob_result noob_value_node_encode(const struct noob_value *value,
+                                   size_t node,
+                                   struct noob_bytes **bytes_out);
+
+/**
+ * Encodes `count` nodes in parallel (on the library's worker threads) into one
+ * library-owned list of blobs, in order: blob `i` holds node `nodes[i]` of
+ * `values[i]`, or the root of `values[i]` when `nodes` is NULL. `values` may be NULL
+ * only when `count` is 0. On success `*list_out` owns the list: free it exactly once
+ * with `noob_bytes_list_free`. The values must stay alive until the call returns.
+ *
+ * Errors (nothing is output): `NOOB_ERR_NULL_POINTER` (`values`, any of its entries,
+ * or `list_out`; the message gives the index), `NOOB_ERR_INVALID_ARGUMENT` (no such
+ * node; the message gives the index).
+ *
+ * # Safety
+ * `values` must point to `count` readable pointers, each NULL or a live value;
+ * `nodes` NULL or `count` readable node numbers; `list_out` NULL or writable.
+ */
+noob_result noob_value_encode_batch(const struct noob_value *const *values,
+                                    const size_t *nodes,
+                                    size_t count,
+                                    struct noob_bytes_list **list_out);
+
+/**
+ * Borrows a blob's bytes: `*data_out` points to `*len_out` bytes valid until
+ * `noob_bytes_free(bytes)`. Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `bytes` must be NULL or a live blob; the outputs NULL or writable.
+ */
+noob_result noob_bytes_get(const struct noob_bytes *bytes,
+                           const uint8_t **data_out,
+                           size_t *len_out);
+
+/**
+ * Frees a blob. NULL is accepted and does nothing. Call it exactly once per blob.
+ *
+ * # Safety
+ * `bytes` must be NULL or a blob from this library not freed before.
+ */
+void noob_bytes_free(struct noob_bytes *bytes);
+
+/**
+ * Writes how many blobs the list holds. Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ * `list` must be NULL or a live list; `len_out` NULL or writable.
+ */
+noob_result noob_bytes_list_len(const struct noob_bytes_list *list, size_t *len_out);
+
+/**
+ * Borrows blob `index` of the list: `*data_out` points to `*len_out` bytes valid
+ * until `noob_bytes_list_free(list)`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (`index` out of range).
+ *
+ * # Safety
+ * `list` must be NULL or a live list; the outputs NULL or writable.
+ */
+noob_result noob_bytes_list_get(const struct noob_bytes_list *list,
+                                size_t index,
+                                const uint8_t **data_out,
+                                size_t *len_out);
+
+/**
+ * Frees a list of blobs. NULL is accepted and does nothing. Call it exactly once.
+ *
+ * # Safety
+ * `list` must be NULL or a list from `noob_value_encode_batch` not freed before.
+ */
+void noob_bytes_list_free(struct noob_bytes_list *list);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH", NUL-terminated, static. Never NULL.

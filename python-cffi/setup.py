@@ -14,7 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +44,8 @@ class BuildWithCargo(build_ext):
 setup(
     version=VERSION,
     cffi_modules=["build_ffi.py:ffibuilder"],
+    # The serializer's Python walk: one CPython-API call per blob (see _wire.c).
+    ext_modules=[Extension("noob_core._wire", ["noob_core/_wire.c"], extra_compile_args=["-O2"])],
     cmdclass={"build_ext": BuildWithCargo},
     zip_safe=False,
 )

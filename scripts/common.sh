@@ -4,10 +4,15 @@
 say() { printf '\n==> %s\n' "$*"; }
 
 # ensure_tools CMD:PACKAGE ...  installs missing Debian packages when running as root.
+# A CMD starting with / is a file that the package provides.
 ensure_tools() {
     missing=""
     for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
+        what=${pair%%:*}
+        case "$what" in
+        /*) [ -e "$what" ] || missing="$missing ${pair#*:}" ;;
+        *) command -v "$what" >/dev/null 2>&1 || missing="$missing ${pair#*:}" ;;
+        esac
     done
     [ -z "$missing" ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

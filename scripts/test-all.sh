@@ -3,7 +3,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/common.sh
-ensure_tools cc:gcc c++:g++ pkg-config:pkg-config cmake:cmake valgrind:valgrind make:make
+ensure_tools cc:gcc c++:g++ pkg-config:pkg-config cmake:cmake valgrind:valgrind make:make \
+    clang-14:clang-14 /usr/lib/llvm-14/lib/libFuzzer.a:libfuzzer-14-dev
 root="$PWD"
 work="$root/_build/test"
 rm -rf "$work"
@@ -81,6 +82,9 @@ venv="$work/venv"
 make_venv "$venv"
 "$venv/bin/pip" install -q "./python-cffi[test]"
 (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
+
+say "fuzz the serializer's decoder for ${NOOB_FUZZ_SECONDS:-60} s (libFuzzer, seed corpus in fuzz/corpus)"
+fuzz/run.sh "${NOOB_FUZZ_SECONDS:-60}"
 
 # Other supported interpreters, where the machine has them (pyenv puts them on PATH).
 for python in python3.12 python3.13; do

@@ -5,8 +5,11 @@
 //! what `include/noob_core.h` describes and what the Python package calls.
 
 pub mod buffer_pool;
+pub mod event_store;
 pub mod ffi;
 pub mod noob;
 pub mod scheduler;
+pub mod serializer;
 
 pub use buffer_pool::{BufferLease, BufferPool, BufferToken, PoolError, PoolStats};
+pub use event_store::{Event, EventStore, Retention, StoreError, StoreStats};

@@ -15,6 +15,7 @@ if _lib.noob_version_number() != _lib.NOOB_VERSION_NUMBER:
 from . import exceptions  # noqa: E402
 from .buffer_pool import BufferPool, BufferPoolStats, PooledBuffer  # noqa: E402
 from .exceptions import NoobCoreError  # noqa: E402
+from .serializer import FastSerializer  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -22,5 +23,6 @@ __all__ = [
     "BufferPoolStats",
     "PooledBuffer",
     "NoobCoreError",
+    "FastSerializer",
     "exceptions",
 ]

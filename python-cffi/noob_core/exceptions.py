@@ -7,6 +7,8 @@ detail message (``noob_last_error_message``) read on the failing thread.
 
 from __future__ import annotations
 
+import re
+
 from ._native import ffi, lib
 
 __all__ = [
@@ -23,6 +25,17 @@ __all__ = [
     "WrongPoolError",
     "NotOutstandingError",
     "PoolClosedError",
+    "EventStoreError",
+    "StoreClosedError",
+    "UnknownNameError",
+    "IdsExhaustedError",
+    "NoRandomnessError",
+    "SerializerError",
+    "DecodeError",
+    "BuilderStateError",
+    "WrongTypeError",
+    "DuplicateKeyError",
+    "CallbackError",
 ]
 
 
@@ -86,6 +99,58 @@ class PoolClosedError(BufferPoolError, ValueError):
     """The pool is closed."""
 
 
+class EventStoreError(NoobCoreError):
+    """Misuse of a FastEventStore."""
+
+
+class StoreClosedError(EventStoreError, ValueError):
+    """The event store is closed."""
+
+
+class UnknownNameError(EventStoreError, LookupError):
+    """A node or signal name (or id) that the store never interned."""
+
+
+class IdsExhaustedError(EventStoreError, RuntimeError):
+    """The event store has handed out all its event ids."""
+
+
+class NoRandomnessError(EventStoreError, OSError):
+    """The operating system's random source failed."""
+
+
+class SerializerError(NoobCoreError):
+    """A value could not be serialized or deserialized."""
+
+
+class DecodeError(SerializerError, ValueError):
+    """A blob is not a valid NOOB value; ``offset`` is the byte where the problem is."""
+
+    offset: int | None = None
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message, code)
+        found = re.search(r"byte offset (\d+)", message)
+        if found:
+            self.offset = int(found.group(1))
+
+
+class BuilderStateError(SerializerError, ValueError):
+    """A value builder call came out of order."""
+
+
+class WrongTypeError(SerializerError, TypeError):
+    """A value was read as a kind it is not."""
+
+
+class DuplicateKeyError(SerializerError, ValueError):
+    """A dict would hold the same key twice."""
+
+
+class CallbackError(NoobCoreError, RuntimeError):
+    """A callback given to the library reported a failure."""
+
+
 _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_NULL_POINTER: NullPointerError,
     lib.NOOB_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -97,6 +162,15 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_LIMIT_EXCEEDED: LimitExceededError,
     lib.NOOB_ERR_WRONG_POOL: WrongPoolError,
     lib.NOOB_ERR_NOT_OUTSTANDING: NotOutstandingError,
+    lib.NOOB_ERR_STORE_CLOSED: StoreClosedError,
+    lib.NOOB_ERR_UNKNOWN_NAME: UnknownNameError,
+    lib.NOOB_ERR_IDS_EXHAUSTED: IdsExhaustedError,
+    lib.NOOB_ERR_NO_RANDOMNESS: NoRandomnessError,
+    lib.NOOB_ERR_DECODE: DecodeError,
+    lib.NOOB_ERR_BUILDER_STATE: BuilderStateError,
+    lib.NOOB_ERR_WRONG_TYPE: WrongTypeError,
+    lib.NOOB_ERR_DUPLICATE_KEY: DuplicateKeyError,
+    lib.NOOB_ERR_CALLBACK: CallbackError,
 }
 
 

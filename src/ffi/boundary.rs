@@ -113,6 +113,75 @@ pub(crate) unsafe fn bytes<'a>(
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// Borrows an array of `count` `T`s; NULL is accepted only with `count == 0`.
+/// A misaligned pointer is refused rather than read.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `count` readable, initialised `T`s for the
+/// duration of the call.
+#[allow(dead_code)] // for the components that take arrays
+pub(crate) unsafe fn array<'a, T>(
+    ptr: *const T,
+    count: usize,
+    name: &str,
+) -> Result<&'a [T], Failure> {
+    if ptr.is_null() {
+        return if count == 0 {
+            Ok(&[])
+        } else {
+            Err(null_failure(name))
+        };
+    }
+    check_array::<T>(ptr as usize, count, name)?;
+    // SAFETY: non-NULL, aligned, size checked; the caller guarantees `count` readable items.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
+}
+
+/// As [`array`], for an output array the call fills (only on success, by convention).
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `count` writable `T`s for the duration of the
+/// call, not aliased by any other argument.
+#[allow(dead_code)] // for the components that fill arrays
+pub(crate) unsafe fn array_mut<'a, T>(
+    ptr: *mut T,
+    count: usize,
+    name: &str,
+) -> Result<&'a mut [T], Failure> {
+    if ptr.is_null() {
+        return if count == 0 {
+            Ok(&mut [])
+        } else {
+            Err(null_failure(name))
+        };
+    }
+    check_array::<T>(ptr as usize, count, name)?;
+    // SAFETY: as for `array`, and the caller guarantees exclusive, writable memory.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, count) })
+}
+
+fn check_array<T>(address: usize, count: usize, name: &str) -> Result<(), Failure> {
+    if address % std::mem::align_of::<T>() != 0 {
+        return Err(Failure::new(
+            noob_result::NOOB_ERR_INVALID_ARGUMENT,
+            format!(
+                "`{name}` is not aligned to {} bytes",
+                std::mem::align_of::<T>()
+            ),
+        ));
+    }
+    if count
+        .checked_mul(std::mem::size_of::<T>())
+        .map_or(true, |size| size > isize::MAX as usize)
+    {
+        return Err(Failure::new(
+            noob_result::NOOB_ERR_INVALID_ARGUMENT,
+            format!("`{name}` count {count} is larger than any array can be"),
+        ));
+    }
+    Ok(())
+}
+
 /// Borrows `len` bytes of UTF-8 text (not NUL-terminated); NULL only with `len == 0`.
 ///
 /// # Safety

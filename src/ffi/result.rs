@@ -33,6 +33,27 @@ pub enum noob_result {
     NOOB_ERR_WRONG_POOL = 9,
     /// The buffer token names no buffer currently lent (released twice, or never acquired).
     NOOB_ERR_NOT_OUTSTANDING = 10,
+    /// The event store was closed: it holds no events and refuses every call but
+    /// `noob_event_store_close` and `noob_event_store_free`.
+    NOOB_ERR_STORE_CLOSED = 20,
+    /// A name id (or name) that was never interned in this event store.
+    NOOB_ERR_UNKNOWN_NAME = 21,
+    /// The event store has handed out all its event ids (after 2^63 events).
+    NOOB_ERR_IDS_EXHAUSTED = 22,
+    /// The operating system's random source failed (needed for the event id prefix).
+    NOOB_ERR_NO_RANDOMNESS = 23,
+    /// A blob is not a valid serialized value; the detail message gives the byte offset.
+    NOOB_ERR_DECODE = 30,
+    /// A value builder call came out of order (a value where a key is due, an `end`
+    /// that matches no open container, a build before the value is complete, ...).
+    NOOB_ERR_BUILDER_STATE = 31,
+    /// A value was read as a kind it is not (e.g. the int of a str).
+    NOOB_ERR_WRONG_TYPE = 32,
+    /// A dict would hold the same key twice.
+    NOOB_ERR_DUPLICATE_KEY = 33,
+    /// A caller's callback asked to stop (returned non-zero); the detail message says
+    /// which callback and what it returned.
+    NOOB_ERR_CALLBACK = 34,
     /// The graph has a cycle; the detail message names its nodes.
     NOOB_ERR_CYCLE = 11,
     /// The node id or name is not in the graph.
@@ -59,7 +80,7 @@ pub enum noob_result {
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 21] = [
+pub(crate) const ALL_RESULTS: [noob_result; 30] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -71,6 +92,15 @@ pub(crate) const ALL_RESULTS: [noob_result; 21] = [
     noob_result::NOOB_ERR_LIMIT_EXCEEDED,
     noob_result::NOOB_ERR_WRONG_POOL,
     noob_result::NOOB_ERR_NOT_OUTSTANDING,
+    noob_result::NOOB_ERR_STORE_CLOSED,
+    noob_result::NOOB_ERR_UNKNOWN_NAME,
+    noob_result::NOOB_ERR_IDS_EXHAUSTED,
+    noob_result::NOOB_ERR_NO_RANDOMNESS,
+    noob_result::NOOB_ERR_DECODE,
+    noob_result::NOOB_ERR_BUILDER_STATE,
+    noob_result::NOOB_ERR_WRONG_TYPE,
+    noob_result::NOOB_ERR_DUPLICATE_KEY,
+    noob_result::NOOB_ERR_CALLBACK,
     noob_result::NOOB_ERR_CYCLE,
     noob_result::NOOB_ERR_UNKNOWN_NODE,
     noob_result::NOOB_ERR_ALREADY_DONE,
@@ -100,6 +130,15 @@ impl noob_result {
             noob_result::NOOB_ERR_NOT_OUTSTANDING => {
                 "buffer is not lent (released twice, or never acquired)\0"
             }
+            noob_result::NOOB_ERR_STORE_CLOSED => "the event store is closed\0",
+            noob_result::NOOB_ERR_UNKNOWN_NAME => "name was never interned in this event store\0",
+            noob_result::NOOB_ERR_IDS_EXHAUSTED => "the event store has used up its event ids\0",
+            noob_result::NOOB_ERR_NO_RANDOMNESS => "the OS random source failed\0",
+            noob_result::NOOB_ERR_DECODE => "invalid serialized value\0",
+            noob_result::NOOB_ERR_BUILDER_STATE => "value builder call out of order\0",
+            noob_result::NOOB_ERR_WRONG_TYPE => "value is of another type\0",
+            noob_result::NOOB_ERR_DUPLICATE_KEY => "duplicate dict key\0",
+            noob_result::NOOB_ERR_CALLBACK => "a callback asked to stop\0",
             noob_result::NOOB_ERR_CYCLE => "the graph has a cycle\0",
             noob_result::NOOB_ERR_UNKNOWN_NODE => "no such node in the graph\0",
             noob_result::NOOB_ERR_ALREADY_DONE => "node already marked done\0",

@@ -7,8 +7,10 @@
 
 mod buffer_pool;
 mod common;
+mod event_store;
 mod noob;
 mod scheduler;
+mod serializer;
 
 use std::collections::BTreeSet;
 
@@ -19,6 +21,8 @@ fn all_checks() -> Vec<(&'static str, fn())> {
     [
         common::CHECKS,
         buffer_pool::CHECKS,
+        event_store::CHECKS,
+        serializer::CHECKS,
         scheduler::CHECKS,
         noob::CHECKS,
     ]

@@ -1,0 +1,415 @@
+//! Event store through the C ABI, on the shared workload (`workloads.events`,
+//! 64 B values; keys from `lookup_keys` / `batch_keys`), one run.
+//!
+//! `cargo bench --bench event_store`
+//!
+//! * `add/*`: `noob_event_store_add` with interned ids. `fresh` fills a new,
+//!   unbounded store per sample (growth and page faults included);
+//!   `bounded` adds to a store kept at 100,000 events, so every add also pays
+//!   its share of evicting old epochs (the streaming steady state). `2 threads`
+//!   runs the same on two threads, each adding whole epochs of its own (`own
+//!   epochs`) or the events of half the nodes (`own nodes`).
+//! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
+//! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
+//!   freed per call; `refilled list`: one list refilled by
+//!   `noob_event_store_get_latest_into`), `cold` single gets in the scattered `lookup_keys` order,
+//!   `batch 1000` one `noob_event_store_get_batch` of `batch_keys`;
+//!   `latest (Rust API)` is `EventStore::latest` without the C boundary.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use noob_core::event_store::workload::{self, WorkloadEvent};
+use noob_core::event_store::{EventStore, Retention};
+use noob_core::ffi::event_store::*;
+use noob_core::ffi::result::noob_result::NOOB_OK;
+use std::hint::black_box;
+use std::ptr::{null_mut, NonNull};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+const EVENTS: u64 = 1_000_000;
+const BOUND: usize = 100_000;
+
+/// A store handle that may be shared with threads (the store is thread-safe).
+#[derive(Clone, Copy)]
+struct Store(NonNull<noob_event_store>);
+// SAFETY: noob_event_store is documented safe to use from many threads at once.
+unsafe impl Send for Store {}
+// SAFETY: as above.
+unsafe impl Sync for Store {}
+
+impl Store {
+    fn new(max_events: usize) -> Self {
+        let mut store = null_mut();
+        // SAFETY: valid out pointer.
+        assert_eq!(
+            unsafe { noob_event_store_new(max_events, 0, &mut store) },
+            NOOB_OK
+        );
+        Store(NonNull::new(store).unwrap())
+    }
+
+    fn ptr(self) -> *const noob_event_store {
+        self.0.as_ptr()
+    }
+
+    fn intern(self, name: &str) -> u32 {
+        let mut id = 0;
+        // SAFETY: live store, valid text and out pointer.
+        let code = unsafe {
+            noob_event_store_intern(self.ptr(), name.as_ptr().cast(), name.len(), &mut id)
+        };
+        assert_eq!(code, NOOB_OK);
+        id
+    }
+
+    fn free(self) {
+        // SAFETY: made by `new`, freed once, no other call in flight.
+        unsafe { noob_event_store_free(self.0.as_ptr()) }
+    }
+}
+
+/// Interned (node, signal) ids of the workload's names, in pool order.
+struct Ids {
+    nodes: Vec<u32>,
+    signals: Vec<u32>,
+}
+
+impl Ids {
+    fn intern(store: Store) -> Self {
+        Ids {
+            nodes: (0..workload::NODES)
+                .map(|i| store.intern(&workload::node_name(i)))
+                .collect(),
+            signals: workload::SIGNALS.iter().map(|s| store.intern(s)).collect(),
+        }
+    }
+
+    fn key(&self, key: workload::Key) -> (u32, u32) {
+        (self.nodes[key.node], self.signals[key.signal])
+    }
+}
+
+/// Adds `events[from..]` cycling, `count` of them, with epochs shifted by
+/// `epoch_base` plus the cycle's offset so epochs keep increasing.
+fn add_run(
+    store: Store,
+    ids: &Ids,
+    events: &[WorkloadEvent],
+    start: u64,
+    count: u64,
+    epoch_base: u64,
+) {
+    let n = events.len() as u64;
+    let epochs_per_cycle = n / workload::EVENTS_PER_EPOCH;
+    for i in start..start + count {
+        let event = &events[(i % n) as usize];
+        let (node, signal) = ids.key(event.key);
+        let epoch = epoch_base + event.key.epoch + (i / n) * epochs_per_cycle;
+        // SAFETY: live store, valid value.
+        let code = unsafe {
+            noob_event_store_add(
+                store.ptr(),
+                node,
+                signal,
+                epoch,
+                event.value.as_ptr(),
+                event.value.len(),
+                event.timestamp,
+                null_mut(),
+            )
+        };
+        debug_assert_eq!(code, NOOB_OK);
+        black_box(code);
+    }
+}
+
+/// How two threads split the workload.
+#[derive(Clone, Copy)]
+enum Split {
+    /// Each thread adds every event of its own epochs (all nodes).
+    OwnEpochs,
+    /// Each thread adds the events of its own nodes (even / odd node index),
+    /// in all epochs: as when a pipeline's nodes run on different workers.
+    OwnNodes,
+}
+
+/// Two threads, each adding `per_thread` events; returns the wall time.
+fn add_two_threads(
+    store: Store,
+    ids: &Ids,
+    halves: &[Vec<WorkloadEvent>; 2],
+    events: &[WorkloadEvent],
+    split: Split,
+    per_thread: u64,
+    cursor: &AtomicU64,
+) -> Duration {
+    let barrier = Barrier::new(3);
+    let start_index = cursor.fetch_add(per_thread, Ordering::Relaxed);
+    std::thread::scope(|scope| {
+        for thread in 0..2u64 {
+            let barrier = &barrier;
+            scope.spawn(move || {
+                barrier.wait();
+                match split {
+                    // Thread t's epochs are disjoint: a high bit tells them apart.
+                    Split::OwnEpochs => {
+                        add_run(store, ids, events, start_index, per_thread, thread << 40)
+                    }
+                    Split::OwnNodes => add_run(
+                        store,
+                        ids,
+                        &halves[thread as usize],
+                        start_index,
+                        per_thread,
+                        0,
+                    ),
+                }
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        start.elapsed()
+    })
+}
+
+fn adds(c: &mut Criterion) {
+    let events = workload::events(EVENTS, 7, 64);
+    let halves: [Vec<WorkloadEvent>; 2] = [0, 1].map(|parity| {
+        events
+            .iter()
+            .filter(|e| e.key.node % 2 == parity)
+            .cloned()
+            .collect()
+    });
+    let mut group = c.benchmark_group("event_store/add");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(4));
+
+    group.bench_function("fresh, 1 thread", |b| {
+        b.iter_custom(|iters| {
+            let store = Store::new(0);
+            let ids = Ids::intern(store);
+            let start = Instant::now();
+            add_run(store, &ids, &events, 0, iters, 0);
+            let elapsed = start.elapsed();
+            store.free();
+            elapsed
+        })
+    });
+
+    let store = Store::new(BOUND);
+    let ids = Ids::intern(store);
+    let cursor = AtomicU64::new(0);
+    add_run(store, &ids, &events, 0, BOUND as u64, 0);
+    cursor.store(BOUND as u64, Ordering::Relaxed);
+    group.bench_function("bounded 100k, 1 thread", |b| {
+        b.iter_custom(|iters| {
+            let start_index = cursor.fetch_add(iters, Ordering::Relaxed);
+            let start = Instant::now();
+            add_run(store, &ids, &events, start_index, iters, 0);
+            start.elapsed()
+        })
+    });
+
+    for (name, split) in [
+        ("own epochs", Split::OwnEpochs),
+        ("own nodes", Split::OwnNodes),
+    ] {
+        group.bench_function(format!("fresh, 2 threads, {name}"), |b| {
+            b.iter_custom(|iters| {
+                let store = Store::new(0);
+                let ids = Ids::intern(store);
+                let local = AtomicU64::new(0);
+                let per_thread = iters.div_ceil(2);
+                let elapsed =
+                    add_two_threads(store, &ids, &halves, &events, split, per_thread, &local);
+                store.free();
+                elapsed
+            })
+        });
+        group.bench_function(format!("bounded 100k, 2 threads, {name}"), |b| {
+            b.iter_custom(|iters| {
+                let per_thread = iters.div_ceil(2);
+                add_two_threads(store, &ids, &halves, &events, split, per_thread, &cursor)
+            })
+        });
+    }
+    store.free();
+    group.finish();
+
+    let mut group = c.benchmark_group("event_store/add_batch");
+    group.throughput(Throughput::Elements(1000));
+    group.sample_size(20);
+    let store = Store::new(BOUND);
+    let ids = Ids::intern(store);
+    let batch = &events[..1000];
+    let nodes: Vec<u32> = batch.iter().map(|e| ids.key(e.key).0).collect();
+    let signals: Vec<u32> = batch.iter().map(|e| ids.key(e.key).1).collect();
+    let times: Vec<f64> = batch.iter().map(|e| e.timestamp).collect();
+    let values: Vec<u8> = batch.iter().flat_map(|e| e.value.iter().copied()).collect();
+    let lens: Vec<usize> = batch.iter().map(|e| e.value.len()).collect();
+    let mut ids_out = vec![0u64; 1000];
+    let mut round = 0u64;
+    group.bench_function(BenchmarkId::new("bounded 100k", 1000), |b| {
+        b.iter(|| {
+            round += 1;
+            let epochs: Vec<u64> = batch.iter().map(|e| e.key.epoch + round * 50).collect();
+            // SAFETY: every array holds 1,000 entries; values match the lengths.
+            let code = unsafe {
+                noob_event_store_add_batch(
+                    store.ptr(),
+                    1000,
+                    nodes.as_ptr(),
+                    signals.as_ptr(),
+                    epochs.as_ptr(),
+                    times.as_ptr(),
+                    values.as_ptr(),
+                    values.len(),
+                    lens.as_ptr(),
+                    ids_out.as_mut_ptr(),
+                )
+            };
+            assert_eq!(code, NOOB_OK);
+        })
+    });
+    store.free();
+    group.finish();
+}
+
+fn gets(c: &mut Criterion) {
+    let events = workload::events(EVENTS, 7, 64);
+    let store = Store::new(0);
+    let ids = Ids::intern(store);
+    add_run(store, &ids, &events, 0, EVENTS, 0);
+    drop(events);
+
+    let mut group = c.benchmark_group("event_store/get");
+    group.sample_size(30);
+    group.throughput(Throughput::Elements(1));
+    let hot: Vec<(u32, u32)> = workload::lookup_keys(EVENTS, 150, true, 7)
+        .into_iter()
+        .map(|key| ids.key(key))
+        .collect();
+    let mut k = 0;
+    group.bench_function("latest", |b| {
+        b.iter(|| {
+            k = (k + 1) % hot.len();
+            let (node, signal) = hot[k];
+            let mut list = null_mut();
+            // SAFETY: live store; the list is freed at once.
+            unsafe {
+                noob_event_store_get_latest(store.ptr(), node, signal, &mut list);
+                let mut view = std::mem::zeroed::<noob_event_view>();
+                noob_event_list_get(list, 0, &mut view);
+                black_box(view.value);
+                noob_event_list_free(list);
+            }
+        })
+    });
+
+    let mut reused = null_mut();
+    // SAFETY: valid out pointer; freed below.
+    assert_eq!(unsafe { noob_event_list_new(&mut reused) }, NOOB_OK);
+    let mut k = 0;
+    group.bench_function("latest, refilled list", |b| {
+        b.iter(|| {
+            k = (k + 1) % hot.len();
+            let (node, signal) = hot[k];
+            // SAFETY: live store; the list is used by this thread alone.
+            unsafe {
+                noob_event_store_get_latest_into(store.ptr(), node, signal, reused);
+                let mut view = std::mem::zeroed::<noob_event_view>();
+                noob_event_list_get(reused, 0, &mut view);
+                black_box(view.value);
+            }
+        })
+    });
+    // SAFETY: made above, freed once.
+    unsafe { noob_event_list_free(reused) };
+
+    // The same through the Rust API (no list, no C boundary), for comparison.
+    let core = EventStore::new(Retention::UNBOUNDED).unwrap();
+    for event in workload::events(20_000, 7, 64) {
+        let (node, signal, epoch) = event.key.names();
+        core.add_named(&node, signal, epoch, &event.value, event.timestamp)
+            .unwrap();
+    }
+    let core_keys: Vec<(u32, u32)> = workload::lookup_keys(20_000, 150, true, 7)
+        .into_iter()
+        .map(|key| {
+            let (node, signal, _) = key.names();
+            (core.lookup(&node).unwrap(), core.lookup(signal).unwrap())
+        })
+        .collect();
+    let mut k = 0;
+    group.bench_function("latest (Rust API)", |b| {
+        b.iter(|| {
+            k = (k + 1) % core_keys.len();
+            let (node, signal) = core_keys[k];
+            black_box(core.latest(node, signal).unwrap());
+        })
+    });
+    drop(core);
+
+    let cold: Vec<(u32, u32, u64)> = workload::lookup_keys(EVENTS, EVENTS, false, 7)
+        .into_iter()
+        .map(|key| {
+            let (node, signal) = ids.key(key);
+            (node, signal, key.epoch)
+        })
+        .collect();
+    let mut k = 0;
+    group.bench_function("cold", |b| {
+        b.iter(|| {
+            k = (k + 1) % cold.len();
+            let (node, signal, epoch) = cold[k];
+            let mut list = null_mut();
+            // SAFETY: live store; the list is freed at once.
+            unsafe {
+                noob_event_store_get(store.ptr(), node, signal, epoch, &mut list);
+                let mut view = std::mem::zeroed::<noob_event_view>();
+                noob_event_list_get(list, 0, &mut view);
+                black_box(view.value);
+                noob_event_list_free(list);
+            }
+        })
+    });
+
+    let keys = workload::batch_keys(EVENTS, 1000, 7);
+    let nodes: Vec<u32> = keys.iter().map(|k| ids.key(*k).0).collect();
+    let signals: Vec<u32> = keys.iter().map(|k| ids.key(*k).1).collect();
+    let epochs: Vec<u64> = keys.iter().map(|k| k.epoch).collect();
+    let mut counts = vec![0usize; 1000];
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function(BenchmarkId::new("batch", 1000), |b| {
+        b.iter(|| {
+            let mut list = null_mut();
+            // SAFETY: arrays of 1,000 entries; the list is freed at once.
+            unsafe {
+                let code = noob_event_store_get_batch(
+                    store.ptr(),
+                    1000,
+                    nodes.as_ptr(),
+                    signals.as_ptr(),
+                    epochs.as_ptr(),
+                    counts.as_mut_ptr(),
+                    &mut list,
+                );
+                assert_eq!(code, NOOB_OK);
+                let mut columns = std::mem::zeroed::<noob_event_columns>();
+                noob_event_list_columns(list, &mut columns);
+                black_box(columns.values);
+                noob_event_list_free(list);
+            }
+        })
+    });
+    group.finish();
+    store.free();
+}
+
+criterion_group!(benches, adds, gets);
+criterion_main!(benches);

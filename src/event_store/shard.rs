@@ -1,0 +1,485 @@
+//! One shard of the store: the events of the (node, signal) keys whose node
+//! maps to it, each key's events sorted by (epoch, id), and the epochs
+//! present here with their value bytes.
+//!
+//! Sharding by key (not by epoch) puts everything an add touches, and the
+//! latest event of a key, under one lock. Clearing an epoch visits every shard
+//! that holds it (it is done once per epoch, not per event).
+//!
+//! Not synchronised: the store keeps each shard under its own lock.
+
+use super::shared_bytes::SharedBytes;
+use foldhash::fast::FixedState;
+use std::collections::{HashMap, VecDeque};
+
+/// An event to insert into a key.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    pub epoch: u64,
+    pub id: u64,
+    pub timestamp: f64,
+    pub value: SharedBytes,
+}
+
+/// What a key keeps per event besides its epoch: 24 bytes plus the shared value.
+#[derive(Clone, Debug)]
+pub(crate) struct Payload {
+    pub id: u64,
+    pub timestamp: f64,
+    pub value: SharedBytes,
+}
+
+/// Every `SAMPLE`-th event's epoch is also kept in a small index.
+const SAMPLE: u64 = 8;
+
+/// A key's events sorted by (epoch, id): the latest event is the last one.
+///
+/// Epochs are kept apart from the rest, densely, plus a sample of every
+/// [`SAMPLE`]-th of them (about 1 byte per event): finding an epoch in a long
+/// history searches the small sample (which stays in cache for busy keys)
+/// and then one cache line of epochs.
+///
+/// Events are numbered from the key's creation ("logical" index; position in
+/// the deques + `popped`). `samples[j]` is the epoch of logical index
+/// `SAMPLE * (first_sample + j)`, for every such index still present.
+#[derive(Debug, Default)]
+pub(crate) struct KeyEvents {
+    epochs: VecDeque<u64>,
+    payloads: VecDeque<Payload>,
+    samples: VecDeque<u64>,
+    first_sample: u64,
+    /// Events removed from the front since the key was created.
+    popped: u64,
+}
+
+impl KeyEvents {
+    fn insert(&mut self, slot: Slot) {
+        let Slot {
+            epoch,
+            id,
+            timestamp,
+            value,
+        } = slot;
+        let payload = Payload {
+            id,
+            timestamp,
+            value,
+        };
+        // Streaming adds land at the end; adds to older epochs (or an id drawn
+        // before a concurrent add's) are placed where they sort.
+        let at_end = match (self.epochs.back(), self.payloads.back()) {
+            (Some(&last_epoch), Some(last)) => (last_epoch, last.id) < (epoch, id),
+            _ => true,
+        };
+        if at_end {
+            let logical = self.popped + self.epochs.len() as u64;
+            if logical % SAMPLE == 0 {
+                if self.samples.is_empty() {
+                    self.first_sample = logical / SAMPLE;
+                }
+                self.samples.push_back(epoch);
+            }
+            self.epochs.push_back(epoch);
+            self.payloads.push_back(payload);
+        } else {
+            let mut at = self.lower_bound(epoch);
+            while at < self.epochs.len() && self.epochs[at] == epoch && self.payloads[at].id < id {
+                at += 1;
+            }
+            self.epochs.insert(at, epoch);
+            self.payloads.insert(at, payload);
+            // Later events moved up by one: sample them again (rare).
+            self.resample();
+        }
+    }
+
+    /// Rebuilds the sample after events moved within the deques.
+    fn resample(&mut self) {
+        self.samples.clear();
+        self.first_sample = self.popped.div_ceil(SAMPLE);
+        let end = self.popped + self.epochs.len() as u64;
+        let mut logical = self.first_sample * SAMPLE;
+        while logical < end {
+            self.samples
+                .push_back(self.epochs[(logical - self.popped) as usize]);
+            logical += SAMPLE;
+        }
+    }
+
+    /// Removes `count` events from the front, moving their values to `sink`.
+    fn pop_front(&mut self, count: usize, sink: &mut Vec<SharedBytes>) {
+        for _ in 0..count {
+            self.epochs.pop_front();
+            sink.extend(self.payloads.pop_front().map(|p| p.value));
+        }
+        self.popped += count as u64;
+        while !self.samples.is_empty() && self.first_sample * SAMPLE < self.popped {
+            self.samples.pop_front();
+            self.first_sample += 1;
+        }
+    }
+
+    /// The position of the first event whose epoch is not below `epoch`:
+    /// a binary search of the sample, then of at most `SAMPLE` epochs.
+    fn lower_bound(&self, epoch: u64) -> usize {
+        let epochs = &self.epochs;
+        let (Some(&first), Some(&last)) = (epochs.front(), epochs.back()) else {
+            return 0;
+        };
+        if epoch <= first {
+            return 0;
+        }
+        if epoch > last {
+            return epochs.len();
+        }
+        // samples[..j] < epoch <= samples[j..]: the answer lies after sample
+        // j - 1 and at or before sample j.
+        let j = self.samples.partition_point(|&sampled| sampled < epoch);
+        let position = |j: usize| (SAMPLE * (self.first_sample + j as u64) - self.popped) as usize;
+        let mut lo = if j == 0 { 0 } else { position(j - 1) + 1 };
+        let mut hi = if j == self.samples.len() {
+            epochs.len()
+        } else {
+            position(j)
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if epochs[mid] < epoch {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The events of `epoch`, oldest first.
+    pub fn epoch(&self, epoch: u64) -> impl Iterator<Item = &Payload> {
+        let start = self.lower_bound(epoch);
+        let count = self
+            .epochs
+            .range(start..)
+            .take_while(|&&e| e == epoch)
+            .count();
+        self.payloads.range(start..start + count)
+    }
+
+    /// The latest event and its epoch.
+    pub fn latest(&self) -> Option<(u64, &Payload)> {
+        Some((*self.epochs.back()?, self.payloads.back()?))
+    }
+
+    /// Removes the events of `epoch`, moving their values to `sink` without
+    /// reading them (they are usually cold by now); returns how many.
+    fn remove_epoch(&mut self, epoch: u64, sink: &mut Vec<SharedBytes>) -> usize {
+        match (self.epochs.front(), self.epochs.back()) {
+            // Clearing the oldest epochs, most keys hold none of them: O(1).
+            (Some(&first), Some(&last)) if first <= epoch && epoch <= last => {}
+            _ => return 0,
+        }
+        let start = self.lower_bound(epoch);
+        let count = self
+            .epochs
+            .range(start..)
+            .take_while(|&&e| e == epoch)
+            .count();
+        if start == 0 {
+            self.pop_front(count, sink);
+        } else {
+            self.epochs.drain(start..start + count);
+            sink.extend(self.payloads.drain(start..start + count).map(|p| p.value));
+            self.resample();
+        }
+        if self.epochs.is_empty() {
+            // A key that comes back later starts small again.
+            *self = KeyEvents::default();
+        }
+        count
+    }
+
+    fn is_empty(&self) -> bool {
+        self.epochs.is_empty()
+    }
+}
+
+/// 16 bytes per epoch per shard holding it (the count of its events is not
+/// kept: removing the epoch counts them).
+#[derive(Clone, Copy, Debug)]
+struct EpochCount {
+    epoch: u64,
+    bytes: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Shard {
+    keys: HashMap<u64, KeyEvents, FixedState>,
+    /// The epochs with events in this shard, ascending, with the value bytes
+    /// each holds here.
+    epochs: VecDeque<EpochCount>,
+    pub events: usize,
+    pub bytes: usize,
+}
+
+impl EpochCount {
+    fn new(epoch: u64) -> Self {
+        EpochCount { epoch, bytes: 0 }
+    }
+}
+
+impl Shard {
+    pub fn insert(&mut self, key: u64, slot: Slot) {
+        let epoch = slot.epoch;
+        let bytes = slot.value.len();
+        self.events += 1;
+        self.bytes += bytes;
+        self.keys.entry(key).or_default().insert(slot);
+        let at = match self.epochs.back() {
+            Some(last) if last.epoch == epoch => self.epochs.len() - 1,
+            Some(last) if last.epoch > epoch => {
+                match self.epochs.binary_search_by_key(&epoch, |c| c.epoch) {
+                    Ok(at) => at,
+                    Err(at) => {
+                        self.epochs.insert(at, EpochCount::new(epoch));
+                        at
+                    }
+                }
+            }
+            _ => {
+                self.epochs.push_back(EpochCount::new(epoch));
+                self.epochs.len() - 1
+            }
+        };
+        self.epochs[at].bytes += bytes;
+    }
+
+    #[cfg(test)]
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn key(&self, key: u64) -> Option<&KeyEvents> {
+        self.keys.get(&key)
+    }
+
+    /// Removes every event of `epoch`, moving their values to `sink` (to be
+    /// dropped once the shard's lock is released); returns how many.
+    pub fn remove_epoch(&mut self, epoch: u64, sink: &mut Vec<SharedBytes>) -> usize {
+        // Streaming pipelines clear and evict their oldest epoch: the front.
+        let removed = if self.epochs.front().is_some_and(|c| c.epoch == epoch) {
+            self.epochs.pop_front()
+        } else {
+            match self.epochs.binary_search_by_key(&epoch, |c| c.epoch) {
+                Ok(at) => self.epochs.remove(at),
+                Err(_) => None,
+            }
+        };
+        let Some(removed) = removed else {
+            return 0;
+        };
+        let mut count = 0;
+        self.keys.retain(|_, events| {
+            count += events.remove_epoch(epoch, sink);
+            !events.is_empty()
+        });
+        self.events -= count;
+        self.bytes -= removed.bytes;
+        count
+    }
+
+    /// Every event of `epoch` here, with its key, in no particular order.
+    pub fn epoch_slots(&self, epoch: u64, mut each: impl FnMut(u64, &Payload)) {
+        if self
+            .epochs
+            .binary_search_by_key(&epoch, |c| c.epoch)
+            .is_err()
+        {
+            return;
+        }
+        for (&key, events) in &self.keys {
+            for slot in events.epoch(epoch) {
+                each(key, slot);
+            }
+        }
+    }
+
+    pub fn epochs(&self) -> impl Iterator<Item = u64> + '_ {
+        self.epochs.iter().map(|c| c.epoch)
+    }
+
+    /// (oldest, newest) epoch here.
+    pub fn epoch_range(&self) -> Option<(u64, u64)> {
+        Some((self.epochs.front()?.epoch, self.epochs.back()?.epoch))
+    }
+
+    pub fn clear(&mut self) {
+        *self = Shard::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(epoch: u64, id: u64) -> Slot {
+        Slot {
+            epoch,
+            id,
+            timestamp: 0.0,
+            value: SharedBytes::copy_from(&[1u8, 2]).unwrap(),
+        }
+    }
+
+    fn ids(events: &KeyEvents, epoch: u64) -> Vec<u64> {
+        events.epoch(epoch).map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn slots_stay_sorted_by_epoch_then_id() {
+        let mut events = KeyEvents::default();
+        for (epoch, id) in [(5, 10), (5, 12), (3, 13), (5, 11), (9, 14), (3, 2)] {
+            events.insert(slot(epoch, id));
+        }
+        assert_eq!(ids(&events, 5), vec![10, 11, 12]);
+        assert_eq!(ids(&events, 3), vec![2, 13]);
+        assert_eq!(ids(&events, 4), Vec::<u64>::new());
+        assert_eq!(ids(&events, 10), Vec::<u64>::new());
+        assert_eq!(events.latest().map(|(e, p)| (e, p.id)), Some((9, 14)));
+        let mut sink = Vec::new();
+        assert_eq!(events.remove_epoch(5, &mut sink), 3);
+        assert_eq!(events.remove_epoch(3, &mut sink), 2);
+        assert_eq!(events.remove_epoch(3, &mut sink), 0);
+        assert_eq!(sink.len(), 5);
+        assert_eq!(ids(&events, 9), vec![14]);
+    }
+
+    #[test]
+    fn lower_bound_agrees_with_a_linear_scan() {
+        // Even, clustered and very uneven epoch spacings, with repeats.
+        let shapes: Vec<Vec<u64>> = vec![
+            (0..500).map(|i| i * 7).collect(),
+            (0..500).map(|i| i / 5).collect(),
+            (0..500)
+                .map(|i| if i < 490 { i } else { 1 << 40 })
+                .collect(),
+            (0..500).map(|i| (i * i) as u64).collect(),
+            vec![3],
+            vec![1, u64::MAX],
+        ];
+        for epochs in shapes {
+            let mut events = KeyEvents::default();
+            for (id, &epoch) in epochs.iter().enumerate() {
+                events.insert(slot(epoch, id as u64));
+            }
+            let probes = epochs
+                .iter()
+                .flat_map(|&e| [e.saturating_sub(1), e, e.saturating_add(1)])
+                .chain([0, u64::MAX]);
+            for probe in probes {
+                let expected = epochs
+                    .iter()
+                    .position(|&e| e >= probe)
+                    .unwrap_or(epochs.len());
+                assert_eq!(
+                    events.lower_bound(probe),
+                    expected,
+                    "{probe} in {:?}..",
+                    &epochs[..3.min(epochs.len())]
+                );
+            }
+        }
+    }
+
+    /// Random adds (mostly in order), clears at the front and in the middle:
+    /// the sample stays exact and lookups agree with a plain model.
+    #[test]
+    fn sampled_index_survives_pops_inserts_and_middle_clears() {
+        let mut events = KeyEvents::default();
+        let mut model: Vec<(u64, u64)> = Vec::new();
+        let mut state = 12345u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let mut id = 0;
+        for step in 0..6000u64 {
+            match next(20) {
+                0 => {
+                    // Clear the oldest epoch, or one in the middle.
+                    if let Some(&(epoch, _)) =
+                        model.get(if next(2) == 0 { 0 } else { model.len() / 2 })
+                    {
+                        let removed = events.remove_epoch(epoch, &mut Vec::new());
+                        let before = model.len();
+                        model.retain(|(e, _)| *e != epoch);
+                        assert_eq!(removed, before - model.len());
+                    }
+                }
+                1 => {
+                    // An add to an older epoch.
+                    id += 1;
+                    let epoch = next(step / 3 + 1);
+                    events.insert(slot(epoch, id));
+                    model.push((epoch, id));
+                    model.sort_unstable();
+                }
+                _ => {
+                    id += 1;
+                    let epoch = step / 3;
+                    events.insert(slot(epoch, id));
+                    model.push((epoch, id));
+                    model.sort_unstable();
+                }
+            }
+            if step % 97 == 0 || step > 5900 {
+                let mut fresh = KeyEvents {
+                    epochs: events.epochs.clone(),
+                    payloads: events.payloads.clone(),
+                    popped: events.popped,
+                    ..KeyEvents::default()
+                };
+                fresh.resample();
+                assert_eq!(events.samples, fresh.samples, "step {step}");
+                assert_eq!(events.first_sample, fresh.first_sample);
+                for probe in [0, step / 6, step / 3, step / 3 + 1, next(step + 1)] {
+                    let expected: Vec<u64> = model
+                        .iter()
+                        .filter(|(e, _)| *e == probe)
+                        .map(|(_, id)| *id)
+                        .collect();
+                    assert_eq!(
+                        ids(&events, probe),
+                        expected,
+                        "epoch {probe} at step {step}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shard_counts_epochs_and_forgets_empty_keys() {
+        let mut shard = Shard::default();
+        shard.insert(1, slot(7, 1));
+        shard.insert(2, slot(7, 2));
+        shard.insert(1, slot(8, 3));
+        shard.insert(2, slot(6, 4));
+        assert_eq!(shard.epochs().collect::<Vec<_>>(), vec![6, 7, 8]);
+        assert_eq!(shard.epoch_range(), Some((6, 8)));
+        assert_eq!((shard.events, shard.bytes), (4, 8));
+        let mut sink = Vec::new();
+        assert_eq!(shard.remove_epoch(7, &mut sink), 2);
+        assert_eq!(shard.remove_epoch(7, &mut sink), 0);
+        assert_eq!(shard.remove_epoch(6, &mut sink), 1);
+        assert_eq!(sink.iter().map(|v| v.len()).sum::<usize>(), 6);
+        assert!(
+            shard.key(2).is_none(),
+            "a key with no events left is dropped"
+        );
+        let mut seen = Vec::new();
+        shard.epoch_slots(8, |key, slot| seen.push((key, slot.id)));
+        assert_eq!(seen, vec![(1, 3)]);
+        assert_eq!((shard.events, shard.bytes), (1, 2));
+    }
+}

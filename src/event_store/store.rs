@@ -1,0 +1,760 @@
+//! The event store: events keyed by (node, signal, epoch), each key holding its
+//! events in the order they were added (id order; for adds racing on one key,
+//! the order their ids were drawn).
+//!
+//! Layout: a fixed number of shards, each a lock over a [`Shard`]; all keys of
+//! a node live in the same shard, which keeps each key's events sorted by
+//! (epoch, id). So an add takes one lock, one atomic id and one allocation
+//! (the value); `get` and `latest` take one shared lock. Clearing or evicting
+//! an epoch visits each shard holding it and frees the values after releasing
+//! the locks. Per-shard counters are mirrored in atomics (written only under
+//! the shard's lock) so sizes are read without locks.
+//!
+//! Thread safety: [`EventStore`] is `Send + Sync`; every method may be called
+//! from many threads at once. A call sees each key either before or after a
+//! concurrent add, clear or eviction touching it, never half-way.
+
+use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
+use super::eviction::Retention;
+use super::interner::{InternError, Interner, NameId};
+use super::shard::{Payload, Shard, Slot};
+use super::shared_bytes::SharedBytes;
+use parking_lot::{Mutex, RwLock};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The largest value one event may carry (1 GiB).
+pub(crate) const MAX_VALUE_LEN: usize = 1 << 30;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// The store was closed; it holds nothing and accepts nothing.
+    Closed,
+    /// An id that was never interned in this store.
+    UnknownName(NameId),
+    /// Names must not be empty.
+    EmptyName,
+    /// The store holds the maximum number of names.
+    TooManyNames,
+    /// A value longer than [`MAX_VALUE_LEN`].
+    ValueTooLarge(usize),
+    /// The id counter is spent (after 2^63 ids; see the event module).
+    IdsExhausted,
+    /// The OS random source failed when the store was created.
+    NoRandomness(String),
+    /// The allocator could not hold a value of this many bytes.
+    OutOfMemory(usize),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Closed => write!(f, "the event store is closed"),
+            StoreError::UnknownName(id) => {
+                write!(f, "name id {id} was never interned in this event store")
+            }
+            StoreError::EmptyName => write!(f, "node and signal names must not be empty"),
+            StoreError::TooManyNames => write!(
+                f,
+                "the event store already holds {} names, its maximum",
+                super::interner::MAX_NAMES
+            ),
+            StoreError::ValueTooLarge(len) => write!(
+                f,
+                "a value of {len} bytes is larger than the maximum of {MAX_VALUE_LEN} bytes"
+            ),
+            StoreError::IdsExhausted => write!(f, "the event store has used up its event ids"),
+            StoreError::OutOfMemory(len) => {
+                write!(f, "could not allocate {len} bytes for a value")
+            }
+            StoreError::NoRandomness(why) => {
+                write!(f, "could not draw the event id prefix from the OS: {why}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<InternError> for StoreError {
+    fn from(error: InternError) -> Self {
+        match error {
+            InternError::Empty => StoreError::EmptyName,
+            InternError::Full => StoreError::TooManyNames,
+        }
+    }
+}
+
+impl From<IdsExhausted> for StoreError {
+    fn from(_: IdsExhausted) -> Self {
+        StoreError::IdsExhausted
+    }
+}
+
+/// One event to add in a batch.
+#[derive(Clone, Copy, Debug)]
+pub struct NewEvent<'a> {
+    pub node: NameId,
+    pub signal: NameId,
+    pub epoch: u64,
+    pub timestamp: f64,
+    pub value: &'a [u8],
+}
+
+/// Counters of a store, each read atomically (not all at one instant).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StoreStats {
+    /// Events retained.
+    pub events: usize,
+    /// Bytes of the retained events' values.
+    pub bytes: usize,
+    /// Epochs retained.
+    pub epochs: usize,
+    /// Names interned.
+    pub names: usize,
+    /// Events ever added (retained or not).
+    pub added: u64,
+    /// Events and epochs removed by `clear_epoch`.
+    pub cleared_events: u64,
+    pub cleared_epochs: u64,
+    /// Events and epochs removed by the retention bound.
+    pub evicted_events: u64,
+    pub evicted_epochs: u64,
+    /// The largest epoch evicted so far, if any was.
+    pub highest_evicted_epoch: Option<u64>,
+    pub retention: Retention,
+    /// The random 31-bit prefix of this store's event ids.
+    pub id_prefix: u32,
+}
+
+/// Why an epoch goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    Cleared,
+    Evicted,
+}
+
+/// A shard, its lock, and copies of its counters readable without the lock.
+/// The copies are written only while the lock is held exclusively.
+#[repr(align(128))]
+struct ShardCell {
+    shard: RwLock<Shard>,
+    events: AtomicUsize,
+    bytes: AtomicUsize,
+    /// Oldest and newest epoch held; `oldest > newest` when empty.
+    oldest: AtomicU64,
+    newest: AtomicU64,
+}
+
+impl ShardCell {
+    fn new() -> Self {
+        ShardCell {
+            shard: RwLock::new(Shard::default()),
+            events: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+            oldest: AtomicU64::new(u64::MAX),
+            newest: AtomicU64::new(0),
+        }
+    }
+
+    /// Copies the shard's counters out; call before releasing the write lock.
+    fn publish(&self, shard: &Shard) {
+        self.events.store(shard.events, Ordering::Release);
+        self.bytes.store(shard.bytes, Ordering::Release);
+        let (oldest, newest) = shard.epoch_range().unwrap_or((u64::MAX, 0));
+        self.oldest.store(oldest, Ordering::Release);
+        self.newest.store(newest, Ordering::Release);
+    }
+
+    /// Whether the shard may hold `epoch` (from the lock-free copies).
+    fn may_hold(&self, epoch: u64) -> bool {
+        self.oldest.load(Ordering::Acquire) <= epoch && epoch <= self.newest.load(Ordering::Acquire)
+    }
+}
+
+pub struct EventStore {
+    ids: IdSource,
+    /// A power of two of them.
+    shards: Box<[ShardCell]>,
+    interner: Arc<Interner>,
+    retention: Retention,
+    closed: AtomicBool,
+    cleared_events: AtomicU64,
+    cleared_epochs: AtomicU64,
+    evicted_events: AtomicU64,
+    evicted_epochs: AtomicU64,
+    /// Largest evicted epoch + 1; 0 when none was.
+    highest_evicted: AtomicU64,
+    /// Events removed by clears, evictions and close, all together.
+    removed: AtomicU64,
+    /// Held by the thread evicting for the retention bound.
+    evicting: Mutex<()>,
+}
+
+impl fmt::Debug for EventStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStore")
+            .field("stats", &self.stats())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Four shards per hardware thread, as a power of two between 8 and 128.
+/// (Each shard keeps 16 bytes per epoch it holds, and clearing an epoch
+/// visits each shard holding it: more shards cost memory and clear time.)
+fn shard_count() -> usize {
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get());
+    (threads * 4).next_power_of_two().clamp(8, 128)
+}
+
+impl EventStore {
+    /// An empty store with the given retention bound and a random id prefix.
+    pub fn new(retention: Retention) -> Result<Self, StoreError> {
+        let ids = IdSource::random().map_err(|e| StoreError::NoRandomness(e.to_string()))?;
+        Ok(Self::with_ids(retention, ids))
+    }
+
+    /// An unbounded store.
+    pub fn unbounded() -> Result<Self, StoreError> {
+        Self::new(Retention::UNBOUNDED)
+    }
+
+    /// A store whose ids start at `id_prefix << 32` (for reproducible tests).
+    pub fn with_id_prefix(retention: Retention, id_prefix: u32) -> Self {
+        Self::with_ids(retention, IdSource::with_prefix(u64::from(id_prefix)))
+    }
+
+    fn with_ids(retention: Retention, ids: IdSource) -> Self {
+        let count = shard_count();
+        EventStore {
+            ids,
+            shards: (0..count).map(|_| ShardCell::new()).collect(),
+            interner: Arc::new(Interner::new()),
+            retention,
+            closed: AtomicBool::new(false),
+            cleared_events: AtomicU64::new(0),
+            cleared_epochs: AtomicU64::new(0),
+            evicted_events: AtomicU64::new(0),
+            evicted_epochs: AtomicU64::new(0),
+            highest_evicted: AtomicU64::new(0),
+            removed: AtomicU64::new(0),
+            evicting: Mutex::new(()),
+        }
+    }
+
+    /// A key's shard depends on its node only: all signals of a node share a
+    /// shard. Node ids are dense (interning order), so `id % shards` spreads
+    /// them evenly, and any `shards` consecutive ids get distinct shards:
+    /// threads running different nodes mostly take different locks.
+    #[inline]
+    fn shard_index(&self, key: u64) -> usize {
+        ((key >> 32) as usize) & (self.shards.len() - 1)
+    }
+
+    #[inline]
+    fn cell(&self, key: u64) -> &ShardCell {
+        &self.shards[self.shard_index(key)]
+    }
+
+    pub fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    // ---- names -------------------------------------------------------------
+
+    /// The store's interner; names borrowed from it live as long as it does,
+    /// which may be longer than the store.
+    pub fn interner(&self) -> &Arc<Interner> {
+        &self.interner
+    }
+
+    /// The id of `name`, interning it if new.
+    pub fn intern(&self, name: &str) -> Result<NameId, StoreError> {
+        self.check_open()?;
+        Ok(self.interner.intern(name)?)
+    }
+
+    /// The id of `name` if it was interned (never interns).
+    pub fn lookup(&self, name: &str) -> Option<NameId> {
+        self.interner.lookup(name)
+    }
+
+    pub fn name(&self, id: NameId) -> Option<&str> {
+        self.interner.name(id)
+    }
+
+    // ---- adding ------------------------------------------------------------
+
+    /// Adds one event and returns its id.
+    pub fn add(
+        &self,
+        node: NameId,
+        signal: NameId,
+        epoch: u64,
+        value: &[u8],
+        timestamp: f64,
+    ) -> Result<u64, StoreError> {
+        self.check_open()?;
+        self.check_names(node, signal)?;
+        check_value(value)?;
+        // Allocated before the lock is taken.
+        let value = copy_value(value)?;
+        let key = pack_key(node, signal);
+        let cell = self.cell(key);
+        let id = {
+            let mut shard = cell.shard.write();
+            // Checked under the shard lock: `close` empties each shard after
+            // setting the flag, so an add either sees the flag or is emptied.
+            self.check_open()?;
+            let id = self.ids.take(1)?;
+            shard.insert(
+                key,
+                Slot {
+                    epoch,
+                    id,
+                    timestamp,
+                    value,
+                },
+            );
+            cell.publish(&shard);
+            id
+        };
+        self.enforce_retention();
+        Ok(id)
+    }
+
+    /// Adds one event by names, interning them.
+    pub fn add_named(
+        &self,
+        node: &str,
+        signal: &str,
+        epoch: u64,
+        value: &[u8],
+        timestamp: f64,
+    ) -> Result<u64, StoreError> {
+        let node = self.intern(node)?;
+        let signal = self.intern(signal)?;
+        self.add(node, signal, epoch, value, timestamp)
+    }
+
+    /// Adds events and writes their ids to `ids_out` (if given, it must be as
+    /// long as `events`). The batch draws consecutive ids in its own order.
+    /// Every event is checked before any is added, so a refused batch adds
+    /// nothing. Each shard's lock is taken once per batch.
+    ///
+    /// Closing the store while a batch is being added empties whatever part of
+    /// it was added, as for any other event, and the batch returns `Closed`.
+    pub fn add_batch(
+        &self,
+        events: &[NewEvent<'_>],
+        ids_out: Option<&mut [u64]>,
+    ) -> Result<(), StoreError> {
+        if let Some(ids) = &ids_out {
+            assert_eq!(ids.len(), events.len(), "ids_out must match events");
+        }
+        self.check_open()?;
+        for event in events {
+            self.check_names(event.node, event.signal)?;
+            check_value(event.value)?;
+        }
+        if events.is_empty() {
+            return Ok(());
+        }
+        // Group the events by shard, keeping their order within each shard.
+        let mut order: Vec<(u32, u32)> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let shard = self.shard_index(pack_key(e.node, e.signal));
+                (shard as u32, i as u32)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut values = events
+            .iter()
+            .map(|e| copy_value(e.value).map(Some))
+            .collect::<Result<Vec<Option<SharedBytes>>, _>>()?;
+        let first = self.ids.take(events.len() as u64)?;
+        let mut start = 0;
+        while start < order.len() {
+            let shard_index = order[start].0;
+            let end = start
+                + order[start..]
+                    .iter()
+                    .take_while(|(s, _)| *s == shard_index)
+                    .count();
+            let cell = &self.shards[shard_index as usize];
+            let mut shard = cell.shard.write();
+            self.check_open()?;
+            for &(_, i) in &order[start..end] {
+                let event = &events[i as usize];
+                shard.insert(
+                    pack_key(event.node, event.signal),
+                    Slot {
+                        epoch: event.epoch,
+                        id: first + u64::from(i),
+                        timestamp: event.timestamp,
+                        value: values[i as usize].take().expect("each value is taken once"),
+                    },
+                );
+            }
+            cell.publish(&shard);
+            drop(shard);
+            start = end;
+        }
+        if let Some(ids) = ids_out {
+            for (i, id) in ids.iter_mut().enumerate() {
+                *id = first + i as u64;
+            }
+        }
+        self.enforce_retention();
+        Ok(())
+    }
+
+    fn enforce_retention(&self) {
+        if !self.retention.is_bounded() {
+            return;
+        }
+        // A cheap first look that touches no shard: ids issued minus events
+        // removed is never below the events retained.
+        let events_maybe_over = self.retention.max_events.is_some_and(|max| {
+            let issued = self.ids.issued();
+            issued.saturating_sub(self.removed.load(Ordering::Acquire)) > max as u64
+        });
+        let bytes_maybe_over = self
+            .retention
+            .max_bytes
+            .is_some_and(|max| self.bytes() > max);
+        if !(events_maybe_over || bytes_maybe_over) {
+            return;
+        }
+        // One evictor at a time: a thread that finds another one evicting
+        // leaves the work to it (its loop re-checks the bound, including the
+        // events added meanwhile) instead of racing it for the same epoch.
+        let Some(_evicting) = self.evicting.try_lock() else {
+            return;
+        };
+        while self.retention.exceeded(self.len(), self.bytes()) {
+            // Oldest and newest epoch over all shards.
+            let (mut oldest, mut newest) = (u64::MAX, 0);
+            let mut any = false;
+            for cell in self.shards.iter() {
+                let (o, n) = (
+                    cell.oldest.load(Ordering::Acquire),
+                    cell.newest.load(Ordering::Acquire),
+                );
+                if o <= n {
+                    any = true;
+                    oldest = oldest.min(o);
+                    newest = newest.max(n);
+                }
+            }
+            if !any || oldest == newest {
+                return;
+            }
+            self.remove_epoch(oldest, Removal::Evicted);
+        }
+    }
+
+    // ---- reading -----------------------------------------------------------
+
+    /// Appends the events of (node, signal, epoch), oldest first, to `out`;
+    /// returns how many. Unknown names or keys, cleared and evicted epochs all
+    /// give 0 events.
+    pub fn get_into(
+        &self,
+        node: NameId,
+        signal: NameId,
+        epoch: u64,
+        out: &mut Vec<Event>,
+    ) -> Result<usize, StoreError> {
+        self.get_each(node, signal, epoch, |event| out.push(event))
+    }
+
+    /// Calls `each` with the events of (node, signal, epoch), oldest first
+    /// (under the key's shard lock: `each` must not call into the store);
+    /// returns how many.
+    pub fn get_each(
+        &self,
+        node: NameId,
+        signal: NameId,
+        epoch: u64,
+        mut each: impl FnMut(Event),
+    ) -> Result<usize, StoreError> {
+        self.check_open()?;
+        let key = pack_key(node, signal);
+        let shard = self.cell(key).shard.read();
+        let mut count = 0;
+        if let Some(events) = shard.key(key) {
+            for payload in events.epoch(epoch) {
+                each(to_event(key, epoch, payload));
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// The events of (node, signal, epoch), oldest first.
+    pub fn get(&self, node: NameId, signal: NameId, epoch: u64) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        self.get_into(node, signal, epoch, &mut out)?;
+        Ok(out)
+    }
+
+    /// As [`get`](Self::get), by names; names never interned give no events.
+    pub fn get_named(
+        &self,
+        node: &str,
+        signal: &str,
+        epoch: u64,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.check_open()?;
+        match (self.lookup(node), self.lookup(signal)) {
+            (Some(node), Some(signal)) => self.get(node, signal, epoch),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// For each key in turn, appends its events to `out` and writes how many to
+    /// `counts` (as long as `keys`).
+    pub fn get_many_into(
+        &self,
+        keys: &[(NameId, NameId, u64)],
+        out: &mut Vec<Event>,
+        counts: &mut [usize],
+    ) -> Result<(), StoreError> {
+        assert_eq!(keys.len(), counts.len(), "counts must match keys");
+        self.check_open()?;
+        for (&(node, signal, epoch), count) in keys.iter().zip(counts) {
+            *count = self.get_into(node, signal, epoch, out)?;
+        }
+        Ok(())
+    }
+
+    /// One list of events per key.
+    pub fn get_many(&self, keys: &[(NameId, NameId, u64)]) -> Result<Vec<Vec<Event>>, StoreError> {
+        self.check_open()?;
+        keys.iter()
+            .map(|&(node, signal, epoch)| self.get(node, signal, epoch))
+            .collect()
+    }
+
+    /// The latest event of (node, signal): the last one added in the largest
+    /// epoch that holds one (noob's `epoch=-1`). `None` if no retained epoch
+    /// holds one.
+    pub fn latest(&self, node: NameId, signal: NameId) -> Result<Option<Event>, StoreError> {
+        self.check_open()?;
+        let key = pack_key(node, signal);
+        let shard = self.cell(key).shard.read();
+        Ok(shard
+            .key(key)
+            .and_then(|events| events.latest())
+            .map(|(epoch, p)| to_event(key, epoch, p)))
+    }
+
+    /// As [`latest`](Self::latest), by names.
+    pub fn latest_named(&self, node: &str, signal: &str) -> Result<Option<Event>, StoreError> {
+        self.check_open()?;
+        match (self.lookup(node), self.lookup(signal)) {
+            (Some(node), Some(signal)) => self.latest(node, signal),
+            _ => Ok(None),
+        }
+    }
+
+    /// Appends every event of `epoch`, in id order (the order they were added),
+    /// to `out`; returns how many.
+    pub fn epoch_into(&self, epoch: u64, out: &mut Vec<Event>) -> Result<usize, StoreError> {
+        self.check_open()?;
+        let before = out.len();
+        for cell in self.shards.iter().filter(|cell| cell.may_hold(epoch)) {
+            let shard = cell.shard.read();
+            shard.epoch_slots(epoch, |key, p| out.push(to_event(key, epoch, p)));
+        }
+        out[before..].sort_unstable_by_key(Event::id);
+        Ok(out.len() - before)
+    }
+
+    /// Every event of `epoch`, in id order.
+    pub fn epoch_events(&self, epoch: u64) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        self.epoch_into(epoch, &mut out)?;
+        Ok(out)
+    }
+
+    /// The retained epochs, ascending.
+    pub fn epochs(&self) -> Result<Vec<u64>, StoreError> {
+        self.check_open()?;
+        let mut epochs = Vec::new();
+        for cell in self.shards.iter() {
+            epochs.extend(cell.shard.read().epochs());
+        }
+        epochs.sort_unstable();
+        epochs.dedup();
+        Ok(epochs)
+    }
+
+    // ---- removing ----------------------------------------------------------
+
+    /// Removes every event of `epoch`; returns how many there were (0 for an
+    /// epoch that does not exist). Events handed out earlier stay valid.
+    pub fn clear_epoch(&self, epoch: u64) -> Result<usize, StoreError> {
+        self.check_open()?;
+        Ok(self.remove_epoch(epoch, Removal::Cleared))
+    }
+
+    fn remove_epoch(&self, epoch: u64, why: Removal) -> usize {
+        let mut count = 0;
+        let mut values = Vec::new();
+        for cell in self.shards.iter().filter(|cell| cell.may_hold(epoch)) {
+            let mut shard = cell.shard.write();
+            count += shard.remove_epoch(epoch, &mut values);
+            cell.publish(&shard);
+        }
+        // The values are freed outside the locks. They are usually cold (an
+        // evicted epoch was added long ago): fetching all their headers at
+        // once overlaps the cache misses instead of taking them one by one.
+        for value in &values {
+            value.prefetch();
+        }
+        drop(values);
+        if count == 0 {
+            return 0;
+        }
+        self.removed.fetch_add(count as u64, Ordering::Release);
+        match why {
+            Removal::Cleared => {
+                self.cleared_events
+                    .fetch_add(count as u64, Ordering::Relaxed);
+                self.cleared_epochs.fetch_add(1, Ordering::Relaxed);
+            }
+            Removal::Evicted => {
+                self.evicted_events
+                    .fetch_add(count as u64, Ordering::Relaxed);
+                self.evicted_epochs.fetch_add(1, Ordering::Relaxed);
+                self.highest_evicted
+                    .fetch_max(epoch.saturating_add(1), Ordering::Relaxed);
+            }
+        }
+        count
+    }
+
+    /// Drops every event and refuses all further calls with `Closed`.
+    /// Idempotent. Events already handed out stay valid.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        // Each shard is locked in turn: an add holding it finished before and is
+        // emptied here; later adds see the flag.
+        for cell in self.shards.iter() {
+            let mut shard = cell.shard.write();
+            self.removed
+                .fetch_add(shard.events as u64, Ordering::Release);
+            shard.clear();
+            cell.publish(&shard);
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    // ---- size --------------------------------------------------------------
+
+    /// Events retained.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|cell| cell.events.load(Ordering::Acquire))
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes of the retained values.
+    pub fn bytes(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|cell| cell.bytes.load(Ordering::Acquire))
+            .sum()
+    }
+
+    /// The counters. `epochs` is counted over all shards under their locks:
+    /// this is not a hot-path call.
+    pub fn stats(&self) -> StoreStats {
+        let highest = self.highest_evicted.load(Ordering::Relaxed);
+        StoreStats {
+            events: self.len(),
+            bytes: self.bytes(),
+            epochs: self.epochs().map_or(0, |epochs| epochs.len()),
+            names: self.interner.len(),
+            added: self.ids.issued(),
+            cleared_events: self.cleared_events.load(Ordering::Relaxed),
+            cleared_epochs: self.cleared_epochs.load(Ordering::Relaxed),
+            evicted_events: self.evicted_events.load(Ordering::Relaxed),
+            evicted_epochs: self.evicted_epochs.load(Ordering::Relaxed),
+            highest_evicted_epoch: highest.checked_sub(1),
+            retention: self.retention,
+            id_prefix: self.ids.prefix(),
+        }
+    }
+
+    // ---- checks ------------------------------------------------------------
+
+    #[inline]
+    fn check_open(&self) -> Result<(), StoreError> {
+        if self.closed.load(Ordering::Acquire) {
+            Err(StoreError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[inline]
+    fn check_names(&self, node: NameId, signal: NameId) -> Result<(), StoreError> {
+        for id in [node, signal] {
+            if !self.interner.contains(id) {
+                return Err(StoreError::UnknownName(id));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[inline]
+fn to_event(key: u64, epoch: u64, payload: &Payload) -> Event {
+    let (node, signal) = unpack_key(key);
+    Event {
+        id: payload.id,
+        node,
+        signal,
+        epoch,
+        timestamp: payload.timestamp,
+        value: payload.value.clone(),
+    }
+}
+
+/// Copies a value into its own shared block, refusing what the allocator cannot hold.
+fn copy_value(value: &[u8]) -> Result<SharedBytes, StoreError> {
+    SharedBytes::copy_from(value).map_err(|e| StoreError::OutOfMemory(e.0))
+}
+
+#[inline]
+fn check_value(value: &[u8]) -> Result<(), StoreError> {
+    check_value_len(value.len())
+}
+
+#[inline]
+fn check_value_len(len: usize) -> Result<(), StoreError> {
+    if len > MAX_VALUE_LEN {
+        Err(StoreError::ValueTooLarge(len))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

@@ -1,0 +1,526 @@
+//! Tests of the event store core.
+
+use super::*;
+use crate::event_store::workload;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+fn store() -> EventStore {
+    EventStore::with_id_prefix(Retention::UNBOUNDED, 0x1234)
+}
+
+fn ids(events: &[Event]) -> Vec<u64> {
+    events.iter().map(Event::id).collect()
+}
+
+#[test]
+fn add_and_get_keep_insertion_order_per_key() {
+    let store = store();
+    let a = store.add_named("a", "x", 1, b"first", 1.0).unwrap();
+    let b = store.add_named("a", "x", 1, b"second", 2.0).unwrap();
+    let other = store.add_named("a", "y", 1, b"other", 3.0).unwrap();
+    assert_eq!(a, 0x1234 << 32);
+    assert!(a < b && b < other);
+    let events = store.get_named("a", "x", 1).unwrap();
+    assert_eq!(ids(&events), vec![a, b]);
+    assert_eq!(events[1].value(), b"second");
+    assert_eq!(events[1].timestamp(), 2.0);
+    assert_eq!(events[1].epoch(), 1);
+    assert_eq!(store.name(events[1].node()), Some("a"));
+    assert_eq!(store.name(events[1].signal()), Some("x"));
+    assert_eq!(store.len(), 3);
+    assert_eq!(store.bytes(), 5 + 6 + 5);
+    assert_eq!(store.stats().added, 3);
+}
+
+#[test]
+fn unknown_keys_and_names_find_nothing() {
+    let store = store();
+    store.add_named("a", "x", 1, b"v", 0.0).unwrap();
+    assert!(store.get_named("a", "x", 2).unwrap().is_empty());
+    assert!(store.get_named("nobody", "x", 1).unwrap().is_empty());
+    assert_eq!(store.lookup("nobody"), None, "a get never interns");
+    assert_eq!(store.latest_named("a", "nobody").unwrap(), None);
+    let a = store.lookup("a").unwrap();
+    assert!(store.get(a, 999, 1).unwrap().is_empty());
+    assert_eq!(store.latest(999, a).unwrap(), None);
+    assert!(store.epoch_events(7).unwrap().is_empty());
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let store = store();
+    let a = store.intern("a").unwrap();
+    store.add(a, a, 0, b"kept", 0.0).unwrap();
+    let before = store.stats();
+    assert_eq!(
+        store.add(a, 7, 0, b"v", 0.0),
+        Err(StoreError::UnknownName(7))
+    );
+    assert_eq!(
+        store.add_named("", "x", 0, b"v", 0.0),
+        Err(StoreError::EmptyName)
+    );
+    assert_eq!(store.intern(""), Err(StoreError::EmptyName));
+    assert_eq!(
+        check_value_len(MAX_VALUE_LEN + 1),
+        Err(StoreError::ValueTooLarge(MAX_VALUE_LEN + 1))
+    );
+    assert_eq!(check_value_len(MAX_VALUE_LEN), Ok(()));
+    let batch = [
+        NewEvent {
+            node: a,
+            signal: a,
+            epoch: 1,
+            timestamp: 0.0,
+            value: b"ok",
+        },
+        NewEvent {
+            node: a,
+            signal: 99,
+            epoch: 1,
+            timestamp: 0.0,
+            value: b"bad",
+        },
+    ];
+    assert_eq!(
+        store.add_batch(&batch, None),
+        Err(StoreError::UnknownName(99))
+    );
+    assert_eq!(store.stats(), before, "refused calls add nothing");
+    assert_eq!(ids(&store.get(a, a, 0).unwrap()).len(), 1);
+}
+
+#[test]
+fn zero_length_values_are_events_too() {
+    let store = store();
+    store.add_named("a", "x", 3, b"", 1.5).unwrap();
+    let events = store.get_named("a", "x", 3).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].value().is_empty());
+}
+
+#[test]
+fn latest_is_last_event_of_largest_epoch_and_survives_clears() {
+    let store = store();
+    let e5 = store.add_named("n", "s", 5, b"5", 0.0).unwrap();
+    let e9a = store.add_named("n", "s", 9, b"9a", 0.0).unwrap();
+    let e9b = store.add_named("n", "s", 9, b"9b", 0.0).unwrap();
+    store.add_named("n", "s", 7, b"7", 0.0).unwrap();
+    store.add_named("n", "other", 12, b"o", 0.0).unwrap();
+    let latest = |store: &EventStore| store.latest_named("n", "s").unwrap().map(|e| e.id());
+    assert_eq!(
+        latest(&store),
+        Some(e9b),
+        "an older epoch added later does not win"
+    );
+    assert_ne!(e9a, e9b);
+    assert_eq!(store.clear_epoch(9).unwrap(), 2);
+    let e7 = store.get_named("n", "s", 7).unwrap()[0].id();
+    assert_eq!(
+        latest(&store),
+        Some(e7),
+        "falls back to the next epoch holding the key"
+    );
+    assert_eq!(latest(&store), Some(e7), "again");
+    store.clear_epoch(7).unwrap();
+    assert_eq!(latest(&store), Some(e5));
+    store.clear_epoch(5).unwrap();
+    assert_eq!(latest(&store), None);
+    let keys: usize = store
+        .shards
+        .iter()
+        .map(|c| c.shard.read().key_count())
+        .sum();
+    assert_eq!(keys, 1, "keys with no events left are forgotten");
+    let again = store.add_named("n", "s", 1, b"1", 0.0).unwrap();
+    assert_eq!(latest(&store), Some(again));
+}
+
+#[test]
+fn events_outlive_clear_and_close() {
+    let store = store();
+    store.add_named("a", "x", 1, b"payload", 0.0).unwrap();
+    let held = store.get_named("a", "x", 1).unwrap();
+    assert_eq!(store.clear_epoch(1).unwrap(), 1);
+    assert_eq!(
+        store.clear_epoch(1).unwrap(),
+        0,
+        "clearing a missing epoch removes nothing"
+    );
+    assert_eq!(held[0].value(), b"payload");
+    let stats = store.stats();
+    assert_eq!((stats.events, stats.bytes, stats.epochs), (0, 0, 0));
+    assert_eq!((stats.cleared_events, stats.cleared_epochs), (1, 1));
+
+    store.add_named("a", "x", 2, b"again", 0.0).unwrap();
+    let held = store.epoch_events(2).unwrap();
+    store.close();
+    store.close();
+    assert!(store.is_closed());
+    assert_eq!(held[0].value(), b"again");
+    assert_eq!(store.len(), 0);
+    let a = store.lookup("a").unwrap();
+    assert_eq!(store.add(a, a, 1, b"", 0.0), Err(StoreError::Closed));
+    assert_eq!(store.get(a, a, 2), Err(StoreError::Closed));
+    assert_eq!(store.latest(a, a), Err(StoreError::Closed));
+    assert_eq!(store.clear_epoch(2), Err(StoreError::Closed));
+    assert_eq!(store.intern("new"), Err(StoreError::Closed));
+    assert_eq!(store.epochs(), Err(StoreError::Closed));
+    assert_eq!(store.add_batch(&[], None), Err(StoreError::Closed));
+}
+
+#[test]
+fn batch_add_and_batch_get() {
+    let store = store();
+    let n = store.intern("n").unwrap();
+    let s = store.intern("s").unwrap();
+    let values: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; i as usize]).collect();
+    let batch: Vec<NewEvent> = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| NewEvent {
+            node: n,
+            signal: s,
+            epoch: i as u64 / 20,
+            timestamp: i as f64,
+            value,
+        })
+        .collect();
+    let mut new_ids = vec![0; batch.len()];
+    store.add_batch(&batch, Some(&mut new_ids)).unwrap();
+    assert!(new_ids.windows(2).all(|w| w[0] < w[1]));
+    let keys = [(n, s, 0), (n, s, 7), (n, s, 2), (s, n, 0)];
+    let mut out = Vec::new();
+    let mut counts = [usize::MAX; 4];
+    store.get_many_into(&keys, &mut out, &mut counts).unwrap();
+    assert_eq!(counts, [20, 0, 10, 0]);
+    assert_eq!(ids(&out[..20]), new_ids[..20]);
+    assert_eq!(ids(&out[20..]), new_ids[40..]);
+    assert_eq!(out[25].value(), &values[45][..]);
+    let lists = store.get_many(&keys).unwrap();
+    assert_eq!(
+        lists.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![20, 0, 10, 0]
+    );
+    assert_eq!(store.epochs().unwrap(), vec![0, 1, 2]);
+    assert_eq!(ids(&store.epoch_events(1).unwrap()), new_ids[20..40]);
+}
+
+#[test]
+fn epoch_iteration_is_in_id_order_across_keys() {
+    let store = store();
+    let mut added = Vec::new();
+    for i in 0..100u32 {
+        let name = format!("n{}", i % 13);
+        added.push(
+            store
+                .add_named(&name, "s", 4, &i.to_le_bytes(), 0.0)
+                .unwrap(),
+        );
+    }
+    assert_eq!(ids(&store.epoch_events(4).unwrap()), added);
+}
+
+#[test]
+fn retention_evicts_whole_oldest_epochs() {
+    let store = EventStore::with_id_prefix(Retention::events(100), 1);
+    let a = store.intern("a").unwrap();
+    for i in 0..1000u64 {
+        store.add(a, a, i / 20, &i.to_le_bytes(), 0.0).unwrap();
+        assert!(store.len() <= 100);
+    }
+    let stats = store.stats();
+    assert_eq!(stats.events, 100);
+    assert_eq!(store.epochs().unwrap(), (45..50).collect::<Vec<_>>());
+    assert_eq!((stats.evicted_events, stats.evicted_epochs), (900, 45));
+    assert_eq!(stats.highest_evicted_epoch, Some(44));
+    assert_eq!(stats.added, 1000);
+    assert!(
+        store.get(a, a, 3).unwrap().is_empty(),
+        "evicted is simply not found"
+    );
+    assert_eq!(store.latest(a, a).unwrap().unwrap().epoch(), 49);
+
+    // The newest epoch is never torn, even when it alone exceeds the bound.
+    for i in 0..500u64 {
+        store.add(a, a, 100, &i.to_le_bytes(), 0.0).unwrap();
+    }
+    assert_eq!(store.epochs().unwrap(), vec![100]);
+    assert_eq!(store.len(), 500);
+
+    // An add to an epoch older than all others in a full store goes at once.
+    let id = store.add(a, a, 2, b"late", 0.0).unwrap();
+    assert!(store.get(a, a, 2).unwrap().is_empty());
+    assert!(id > 0);
+    assert_eq!(store.len(), 500);
+}
+
+#[test]
+fn retention_by_bytes() {
+    let retention = Retention {
+        max_events: None,
+        max_bytes: Some(1000),
+    };
+    let store = EventStore::with_id_prefix(retention, 1);
+    let a = store.intern("a").unwrap();
+    for epoch in 0..10 {
+        store.add(a, a, epoch, &[0u8; 300], 0.0).unwrap();
+        assert!(store.bytes() <= 1000);
+    }
+    assert_eq!(store.epochs().unwrap(), vec![7, 8, 9]);
+    assert_eq!(store.stats().evicted_epochs, 7);
+}
+
+#[test]
+fn many_keys_and_epochs_answer_exactly() {
+    let store = store();
+    let mut expected: HashMap<(String, u64), Vec<u64>> = HashMap::new();
+    for i in 0..2000u64 {
+        let node = format!("n{}", i % 97);
+        let id = store.add_named(&node, "s", i % 3, b"v", 0.0).unwrap();
+        expected.entry((node, i % 3)).or_default().push(id);
+    }
+    for ((node, epoch), want) in expected {
+        assert_eq!(ids(&store.get_named(&node, "s", epoch).unwrap()), want);
+    }
+}
+
+#[test]
+fn workload_round_trip() {
+    let store = store();
+    let events = workload::events(20_000, 7, 64);
+    for event in &events {
+        let (node, signal, epoch) = event.key.names();
+        store
+            .add_named(&node, signal, epoch, &event.value, event.timestamp)
+            .unwrap();
+    }
+    assert_eq!(store.len(), 20_000);
+    assert_eq!(store.stats().epochs, 1000);
+    for (i, event) in events.iter().enumerate().step_by(7) {
+        let (node, signal, epoch) = event.key.names();
+        let found = store.get_named(&node, signal, epoch).unwrap();
+        assert_eq!(found.len(), 1, "workload keys hold one event each");
+        assert_eq!(found[0].value(), &event.value[..]);
+        assert_eq!(found[0].timestamp(), event.timestamp);
+        assert_eq!(found[0].id(), (0x1234 << 32) + i as u64);
+    }
+}
+
+/// Many threads add, read and clear at once; afterwards every added event is
+/// either still stored (once, intact) or was counted by exactly one clear.
+#[test]
+fn concurrent_adds_gets_and_clears_lose_and_duplicate_nothing() {
+    const WRITERS: u64 = 4;
+    const PER_WRITER: u64 = 20_000;
+    let store = Arc::new(EventStore::with_id_prefix(Retention::UNBOUNDED, 9));
+    let names: Vec<NameId> = (0..8)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let (store, names) = (Arc::clone(&store), names.clone());
+            std::thread::spawn(move || {
+                let mut mine = Vec::with_capacity(PER_WRITER as usize);
+                for i in 0..PER_WRITER {
+                    // Shared epochs: every writer adds to epoch i / 50.
+                    let epoch = i / 50;
+                    let node = names[(i % 8) as usize];
+                    let signal = names[(w % 8) as usize];
+                    let value = [w.to_le_bytes(), i.to_le_bytes()].concat();
+                    let id = if i % 10 == 0 {
+                        let batch = [NewEvent {
+                            node,
+                            signal,
+                            epoch,
+                            timestamp: i as f64,
+                            value: &value,
+                        }];
+                        let mut out = [0];
+                        store.add_batch(&batch, Some(&mut out)).unwrap();
+                        out[0]
+                    } else {
+                        store.add(node, signal, epoch, &value, i as f64).unwrap()
+                    };
+                    mine.push((id, w, i));
+                }
+                mine
+            })
+        })
+        .collect();
+
+    let readers: Vec<_> = (0..2)
+        .map(|r| {
+            let (store, names, stop) = (Arc::clone(&store), names.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut seen = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    for (k, &node) in names.iter().enumerate() {
+                        let signal = names[(k + r) % 8];
+                        if let Some(event) = store.latest(node, signal).unwrap() {
+                            assert_eq!((event.node(), event.signal()), (node, signal));
+                            seen += 1;
+                        }
+                        let epoch = seen % 400;
+                        let events = store.get(node, signal, epoch).unwrap();
+                        assert!(events.windows(2).all(|w| w[0].id() < w[1].id()));
+                        for event in events {
+                            let w = u64::from_le_bytes(event.value()[..8].try_into().unwrap());
+                            assert_eq!(names[(w % 8) as usize], signal, "value matches its key");
+                        }
+                    }
+                }
+                seen
+            })
+        })
+        .collect();
+
+    let clearer = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            let mut cleared = 0usize;
+            // Clear some epochs while they are still being written.
+            for epoch in (0..400).step_by(3) {
+                cleared += store.clear_epoch(epoch).unwrap();
+                std::thread::yield_now();
+            }
+            cleared
+        })
+    };
+
+    let mut all = Vec::new();
+    for writer in writers {
+        all.extend(writer.join().unwrap());
+    }
+    let cleared = clearer.join().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+
+    let total = WRITERS * PER_WRITER;
+    let unique: HashSet<u64> = all.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(unique.len() as u64, total, "ids are unique");
+    let stats = store.stats();
+    assert_eq!(stats.added, total);
+    assert_eq!(
+        stats.events + cleared,
+        total as usize,
+        "nothing lost, nothing counted twice"
+    );
+    assert_eq!(stats.cleared_events as usize, cleared);
+
+    let by_id: HashMap<u64, (u64, u64)> = all.iter().map(|&(id, w, i)| (id, (w, i))).collect();
+    let mut stored = 0;
+    let mut seen = HashSet::new();
+    for epoch in store.epochs().unwrap() {
+        for event in store.epoch_events(epoch).unwrap() {
+            assert!(seen.insert(event.id()), "event stored twice");
+            let (w, i) = by_id[&event.id()];
+            assert_eq!(
+                event.value(),
+                &[w.to_le_bytes(), i.to_le_bytes()].concat()[..]
+            );
+            assert_eq!(event.epoch(), i / 50);
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, stats.events);
+    // Latest agrees with a scan of what is left.
+    for &node in &names {
+        for &signal in &names {
+            let expected = store
+                .epochs()
+                .unwrap()
+                .into_iter()
+                .rev()
+                .find_map(|epoch| store.get(node, signal, epoch).unwrap().pop());
+            assert_eq!(store.latest(node, signal).unwrap(), expected);
+        }
+    }
+}
+
+#[test]
+fn concurrent_close_leaves_nothing_behind() {
+    for _ in 0..20 {
+        let store = Arc::new(EventStore::with_id_prefix(Retention::UNBOUNDED, 2));
+        let a = store.intern("a").unwrap();
+        let writers: Vec<_> = (0..2)
+            .map(|t| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    for i in 0..5_000u64 {
+                        match store.add(a, a, i % 37 + t, b"v", 0.0) {
+                            Ok(_) => {}
+                            Err(StoreError::Closed) => return,
+                            Err(other) => panic!("{other}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::yield_now();
+        store.close();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert_eq!(store.len(), 0);
+        assert_eq!(store.bytes(), 0);
+        assert_eq!(store.epochs().unwrap_err(), StoreError::Closed);
+        for cell in store.shards.iter() {
+            assert_eq!(cell.shard.read().epochs().count(), 0);
+        }
+    }
+}
+
+/// Threads adding to a bounded store at once: nothing is lost (every event is
+/// retained or counted as evicted), ids stay unique, and once the adds stop
+/// the bound holds again after one more add.
+#[test]
+fn concurrent_adds_to_a_bounded_store() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 20_000;
+    let store = Arc::new(EventStore::with_id_prefix(Retention::events(1_000), 3));
+    let names: Vec<NameId> = (0..16)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (store, names) = (Arc::clone(&store), names.clone());
+            std::thread::spawn(move || {
+                (0..PER_THREAD)
+                    .map(|i| {
+                        let node = names[((i + t * 4) % 16) as usize];
+                        store.add(node, node, i / 10, b"v", 0.0).unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for thread in threads {
+        for id in thread.join().unwrap() {
+            assert!(ids.insert(id));
+        }
+    }
+    let stats = store.stats();
+    let total = THREADS * PER_THREAD;
+    assert_eq!(stats.added, total);
+    assert_eq!(stats.events as u64 + stats.evicted_events, total);
+    assert!(stats.evicted_epochs > 0);
+    store
+        .add(names[0], names[0], PER_THREAD, b"last", 0.0)
+        .unwrap();
+    assert!(store.len() <= 1_000, "{} events retained", store.len());
+    let epochs = store.epochs().unwrap();
+    assert_eq!(epochs.last(), Some(&PER_THREAD));
+    assert!(epochs.windows(2).all(|w| w[0] < w[1]));
+    assert!(
+        store.stats().highest_evicted_epoch < Some(PER_THREAD),
+        "the newest epoch is never evicted"
+    );
+}
