@@ -81,6 +81,13 @@ say "Python: fresh venv, pip install ./python-cffi, pytest"
 venv="$work/venv"
 make_venv "$venv"
 "$venv/bin/pip" install -q "./python-cffi[test]"
+# noob 1003.0.2 on top: it must keep our noob-core (0.3.x satisfies its noob-core>=0.2.0),
+# and then tests/test_noob_runs.py runs its runners on our package.
+"$venv/bin/pip" install -q "noob==1003.0.2"
+"$venv/bin/pip" show noob-core | grep -qx "Summary: Fast core for event-driven graph processing: the cffi binding of libnoob_core" || {
+    echo "installing noob replaced this package's noob-core" >&2
+    exit 1
+}
 (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
 
 say "fuzz the serializer's decoder for ${NOOB_FUZZ_SECONDS:-60} s (libFuzzer, seed corpus in fuzz/corpus)"
@@ -94,6 +101,7 @@ for python in python3.12 python3.13; do
     "$python" -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip
     "$venv/bin/pip" install -q "./python-cffi[test]"
+    "$venv/bin/pip" install -q "noob==1003.0.2"
     (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
 done
 
