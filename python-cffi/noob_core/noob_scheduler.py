@@ -185,7 +185,7 @@ class Scheduler:
     ``(source_node, source_signal, target_node, target_slot, required: bool)`` tuples.
     """
 
-    __slots__ = ("_handle", "_lock", "_words", "_flag", "_root", "__weakref__")
+    __slots__ = ("_handle", "_lock", "_words", "_flag", "_root", "_event_ids", "__weakref__")
 
     def __init__(self, nodes: Sequence[tuple[Any, ...]], edges: Sequence[tuple[Any, ...]]) -> None:
         node_names = bytearray()
@@ -221,6 +221,19 @@ class Scheduler:
         self._words = ffi.new("noob_words *")
         self._flag = ffi.new("bool *")
         self._root = ffi.new("uint32_t *")
+        self._event_ids: dict[tuple[str, str], tuple[int, int] | None] = {}
+
+    @staticmethod
+    def _event_item_ids(node: str, signal: str) -> tuple[int, int] | None:
+        """``(node id, signal id)`` for an update event, ``None`` to drop it. Cached per
+        scheduler: a name unknown to the process once this scheduler exists is not in its
+        graph, whatever is interned later, so a miss stays valid for this scheduler."""
+        try:
+            node_id = _node_id(node)
+        except NotAddedError:
+            return None
+        signal_id = _signal_id(node, signal)
+        return node_id, lib.NOOB_NO_ITEM if signal_id is None else signal_id
 
     def _take(self) -> list[int]:
         view = self._words
@@ -373,41 +386,32 @@ class Scheduler:
         """Apply ``(epoch, node_id, signal, no_event, exhausted)`` events; returns the epochs
         that ended."""
         words: list[int] = []
-        node_ids = _NODE_IDS
-        signal_ids = _SIGNAL_IDS
-        no_item = lib.NOOB_NO_ITEM
+        cache = self._event_ids
         for event in _sequence(events):
             if type(event) is not tuple or len(event) != 5:
                 _tuple(event, 5)
             epoch, node, signal, no_event, exhausted = event
-            if type(node) is not str:
-                _str(node)
-            if type(signal) is not str:
-                _str(signal)
-            if type(no_event) is not bool:
-                _bool(no_event)
-            if type(exhausted) is not bool:
-                _bool(exhausted)
+            flags = 0
+            if no_event is not False:
+                if no_event is not True:
+                    _bool(no_event)
+                flags = 1
+            if exhausted is not False:
+                if exhausted is not True:
+                    _bool(exhausted)
+                flags |= 2
+            try:
+                ids = cache[node, signal]
+            except (KeyError, TypeError):
+                ids = cache[_str(node), _str(signal)] = self._event_item_ids(node, signal)
             if type(epoch) is Epoch:
                 k = epoch._k
             else:
                 k = (_epoch_arg(epoch)[0],)
-            node_id = node_ids.get(node)
-            if node_id is None:
-                try:
-                    node_id = _node_id(node)
-                except NotAddedError:
-                    continue  # a name the process never saw is in no graph: noob-core drops it
-            signal_id = signal_ids.get((node, signal))
-            if signal_id is None:
-                signal_id = _signal_id(node, signal)
-                if signal_id is None:
-                    signal_id = no_item
-            words.append((1 if no_event else 0) | (2 if exhausted else 0))
-            words.append(node_id)
-            words.append(signal_id)
-            words.append(len(k) >> 1)
-            words.extend(k)
+            if ids is None:
+                continue  # a node the process never saw is in no graph: noob-core drops it
+            words += (flags, ids[0], ids[1], len(k) >> 1)
+            words += k
         if not words:
             # Still a call: noob-core validates nothing else and returns no ended epochs.
             return []
