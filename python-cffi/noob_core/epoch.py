@@ -115,9 +115,9 @@ class Epoch:
 
     # --- construction helpers used by the scheduler (no validation) ---
 
-    @classmethod
-    def _from_key(cls, key: tuple[int, ...]) -> Epoch:
-        self = _new(cls)
+    @staticmethod
+    def _from_key(key: tuple[int, ...]) -> Epoch:
+        self = _new(Epoch)
         _set_key(self, key)
         return self
 

@@ -56,6 +56,10 @@ _new_epoch = object.__new__
 _unpack = ffi.unpack
 _NULL = ffi.NULL
 _SIGNAL_IDS: dict[tuple[str, str], int] = {}
+_epoch_query = lib.noob_epoch_scheduler_epoch_query
+_IS_ACTIVE_AT = lib.NOOB_QUERY_IS_ACTIVE_AT
+_EPOCH_COMPLETED = lib.NOOB_QUERY_EPOCH_COMPLETED
+_SOURCES_FINISHED = lib.NOOB_QUERY_SOURCES_FINISHED
 
 
 def _bool(value: Any) -> bool:
@@ -185,7 +189,9 @@ class Scheduler:
     ``(source_node, source_signal, target_node, target_slot, required: bool)`` tuples.
     """
 
-    __slots__ = ("_handle", "_lock", "_words", "_flag", "_root", "_event_ids", "__weakref__")
+    __slots__ = (
+        "_handle", "_lock", "_words", "_flag", "_root", "_status_flags", "_event_ids", "__weakref__"
+    )  # fmt: skip
 
     def __init__(self, nodes: Sequence[tuple[Any, ...]], edges: Sequence[tuple[Any, ...]]) -> None:
         node_names = bytearray()
@@ -221,6 +227,7 @@ class Scheduler:
         self._words = ffi.new("noob_words *")
         self._flag = ffi.new("bool *")
         self._root = ffi.new("uint32_t *")
+        self._status_flags = ffi.new("bool[4]")
         self._event_ids: dict[tuple[str, str], tuple[int, int] | None] = {}
 
     @staticmethod
@@ -268,30 +275,35 @@ class Scheduler:
             return self._flag[0]
 
     def _epoch_query(self, query: int, epoch: Any) -> bool:
-        root, path, depth = _epoch_arg(epoch)
+        if type(epoch) is Epoch and len(epoch._k) == 1:
+            root, path, depth = epoch._k[0], _NULL, 0
+        else:
+            root, path, depth = _epoch_arg(epoch)
+        flag = self._flag
         with self._lock:
-            check(lib.noob_epoch_scheduler_epoch_query(self._handle, query, root, path, depth, self._flag))
-            return self._flag[0]
+            code = _epoch_query(self._handle, query, root, path, depth, flag)
+            if code:
+                raise error_for(code)
+            return flag[0]
 
     def is_active_at(self, epoch: Epoch | int) -> bool:
-        return self._epoch_query(lib.NOOB_QUERY_IS_ACTIVE_AT, epoch)
+        return self._epoch_query(_IS_ACTIVE_AT, epoch)
 
     def epoch_completed(self, epoch: Epoch | int) -> bool:
-        return self._epoch_query(lib.NOOB_QUERY_EPOCH_COMPLETED, epoch)
+        return self._epoch_query(_EPOCH_COMPLETED, epoch)
 
     def sources_finished(self, epoch: Epoch | int) -> bool:
-        return self._epoch_query(lib.NOOB_QUERY_SOURCES_FINISHED, epoch)
+        return self._epoch_query(_SOURCES_FINISHED, epoch)
 
     def _status(self) -> tuple[bool, bool, bool, bool, int]:
-        active = ffi.new("bool[4]")
-        root = ffi.new("uint32_t *")
+        flags = self._status_flags
         with self._lock:
             check(
                 lib.noob_epoch_scheduler_status(
-                    self._handle, active, active + 1, active + 2, active + 3, root
+                    self._handle, flags, flags + 1, flags + 2, flags + 3, self._root
                 )
             )
-        return active[0], active[1], active[2], active[3], root[0]
+            return flags[0], flags[1], flags[2], flags[3], self._root[0]
 
     def first_active_epoch(self) -> Epoch | None:
         _, _, _, found, root = self._status()
@@ -403,7 +415,8 @@ class Scheduler:
             try:
                 ids = cache[node, signal]
             except (KeyError, TypeError):
-                ids = cache[_str(node), _str(signal)] = self._event_item_ids(node, signal)
+                key = (_str(node), _str(signal))
+                ids = cache[key] = self._event_item_ids(node, signal)
             if type(epoch) is Epoch:
                 k = epoch._k
             else:
