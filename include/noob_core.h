@@ -55,6 +55,92 @@
 #define NOOB_EVENT_STORE_MAX_NAMES 16777215
 
 /**
+ * `noob_epoch_scheduler_update` event flag: the value is `NoEvent`.
+ */
+#define NOOB_EVENT_NO_EVENT 1
+
+/**
+ * `noob_epoch_scheduler_update` event flag: the value is `Exhausted`.
+ */
+#define NOOB_EVENT_EXHAUSTED 2
+
+/**
+ * Node flag for `noob_epoch_scheduler_new`: the node is enabled.
+ */
+#define NOOB_NODE_ENABLED 1
+
+/**
+ * Node flag for `noob_epoch_scheduler_new`: `stateful` is given (else it is `None`).
+ */
+#define NOOB_NODE_STATEFUL_SET 2
+
+/**
+ * Node flag for `noob_epoch_scheduler_new`: `stateful` is `True` (with `STATEFUL_SET`).
+ */
+#define NOOB_NODE_STATEFUL 4
+
+/**
+ * Item kind in [`noob_item`]: a node.
+ */
+#define NOOB_ITEM_NODE 0
+
+/**
+ * Item kind in [`noob_item`]: a signal `(node, signal)`.
+ */
+#define NOOB_ITEM_SIGNAL 1
+
+/**
+ * Item kind in [`noob_item`]: a slot `(node, slot)`.
+ */
+#define NOOB_ITEM_SLOT 2
+
+/**
+ * Deepest subepoch path an epoch argument may have.
+ */
+#define NOOB_EPOCH_MAX_DEPTH 65536
+
+/**
+ * The signal id meaning "no signal" in an update event.
+ */
+#define NOOB_NO_ITEM 4294967295
+
+/**
+ * `noob_epoch_scheduler_epoch_query`: `is_active_at(epoch)`.
+ */
+#define NOOB_QUERY_IS_ACTIVE_AT 0
+
+/**
+ * `noob_epoch_scheduler_epoch_query`: `epoch_completed(epoch)`.
+ */
+#define NOOB_QUERY_EPOCH_COMPLETED 1
+
+/**
+ * `noob_epoch_scheduler_epoch_query`: `sources_finished(epoch)`.
+ */
+#define NOOB_QUERY_SOURCES_FINISHED 2
+
+/**
+ * `noob_epoch_scheduler_list`: `generations()` as batches `count, id...`.
+ */
+#define NOOB_LIST_GENERATIONS 0
+
+/**
+ * `noob_epoch_scheduler_list`: `source_nodes()` as ids.
+ */
+#define NOOB_LIST_SOURCE_NODES 1
+
+/**
+ * `noob_epoch_scheduler_list`: the `epoch_log` property as roots, ascending.
+ */
+#define NOOB_LIST_EPOCH_LOG 2
+
+/**
+ * `noob_epoch_scheduler_list`: the `subepochs` property as groups: an epoch output (the
+ * key), `count`, then `count` epoch outputs (its subepochs in registration order).
+ */
+#define NOOB_LIST_SUBEPOCHS 3
+
+/**
  * `noob_graph_run` flag: after the first failure, skip every node not started yet.
  */
 #define NOOB_RUN_STOP_ON_FAILURE 1
@@ -204,6 +290,27 @@ enum noob_result
    * which callback and what it returned.
    */
   NOOB_ERR_CALLBACK = 34,
+  /**
+   * noob drop-in: the epoch is already completed (`EpochCompletedError`).
+   */
+  NOOB_ERR_EPOCH_COMPLETED = 40,
+  /**
+   * noob drop-in: the epoch already exists (`EpochExistsError`).
+   */
+  NOOB_ERR_EPOCH_EXISTS = 41,
+  /**
+   * noob drop-in: an item or epoch the graph does not have (`NotAddedError`).
+   */
+  NOOB_ERR_ITEM_NOT_ADDED = 42,
+  /**
+   * noob drop-in: the item is already done in that epoch (`AlreadyDoneError`).
+   */
+  NOOB_ERR_ITEM_ALREADY_DONE = 43,
+  /**
+   * noob drop-in: an invalid epoch value, e.g. a subepoch of a root made from a root
+   * (`ValueError`).
+   */
+  NOOB_ERR_EPOCH_VALUE = 44,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -264,6 +371,15 @@ typedef struct noob_bytes noob_bytes;
  * Thread safety: immutable; read from any thread, free once after the last read.
  */
 typedef struct noob_bytes_list noob_bytes_list;
+
+/**
+ * The noob-core `Scheduler`: epochs, their sorters, the completion log, subepochs.
+ *
+ * Thread safety: one owner; never used by two threads at once (a Python wrapper shared
+ * between threads must lock around every call). Different schedulers may be used on
+ * different threads at once; the item interner they share is thread-safe.
+ */
+typedef struct noob_epoch_scheduler noob_epoch_scheduler;
 
 /**
  * Events returned by a get, in a library-owned list.
@@ -490,6 +606,36 @@ typedef struct noob_event_columns {
   const uint8_t *values;
   const size_t *value_offsets;
 } noob_event_columns;
+
+/**
+ * What an interned item is. The texts are borrowed from the interner and stay valid, and
+ * unchanged, for the life of the process; they are UTF-8 and not NUL-terminated.
+ */
+typedef struct noob_item {
+  /**
+   * `NOOB_ITEM_NODE`, `NOOB_ITEM_SIGNAL` or `NOOB_ITEM_SLOT`.
+   */
+  uint32_t kind;
+  /**
+   * The node part's id (the item itself for a node).
+   */
+  uint32_t node;
+  const char *node_name;
+  size_t node_name_len;
+  /**
+   * The signal or slot name; equals the node name for a node.
+   */
+  const char *name;
+  size_t name_len;
+} noob_item;
+
+/**
+ * A borrowed array of words owned by the library.
+ */
+typedef struct noob_words {
+  const uint32_t *words;
+  size_t len;
+} noob_words;
 
 /**
  * Sizes of a graph.
@@ -1107,6 +1253,370 @@ noob_result noob_event_list_columns(const struct noob_event_list *list,
  * `list` must be NULL or a list from this library not freed before.
  */
 void noob_event_list_free(struct noob_event_list *list);
+
+/**
+ * Interns node `name` (UTF-8, `len` bytes, not NUL-terminated) and writes its id to
+ * `*id_out`. Used for epoch path segments (`Epoch(root, path)`, `epoch / (node, i)`,
+ * `make_subepochs`, `Epoch.from_wire`), which intern names on the spot.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (`name` NULL with `len > 0`, or `id_out` NULL),
+ * `NOOB_ERR_INVALID_UTF8`.
+ *
+ * Thread safety: safe from any thread.
+ *
+ * # Safety
+ * `name` must be NULL or readable for `len` bytes; `id_out` NULL or writable.
+ */
+noob_result noob_item_intern_node(const char *name, size_t len, uint32_t *id_out);
+
+/**
+ * Looks up node `node` without interning it; writes its id to `*id_out`.
+ *
+ * Errors: `NOOB_ERR_ITEM_NOT_ADDED` if the process never saw the name (noob-core panics
+ * there; the Python layer should raise `NotAddedError`), `NOOB_ERR_NULL_POINTER`,
+ * `NOOB_ERR_INVALID_UTF8`. `*id_out` is written only on success.
+ *
+ * Thread safety: safe from any thread.
+ *
+ * # Safety
+ * `node` must be NULL or readable for `node_len` bytes; `id_out` NULL or writable.
+ */
+noob_result noob_item_lookup_node(const char *node, size_t node_len, uint32_t *id_out);
+
+/**
+ * Looks up signal `(node, signal)` without interning it; writes its id to `*id_out`.
+ *
+ * Errors: `NOOB_ERR_ITEM_NOT_ADDED` if the process never saw that signal,
+ * `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`.
+ *
+ * Thread safety: safe from any thread.
+ *
+ * # Safety
+ * `node`/`signal` must be NULL or readable for their lengths; `id_out` NULL or writable.
+ */
+noob_result noob_item_lookup_signal(const char *node,
+                                    size_t node_len,
+                                    const char *signal,
+                                    size_t signal_len,
+                                    uint32_t *id_out);
+
+/**
+ * Describes interned item `id` (kind, node part, names) into `*item_out`.
+ *
+ * Errors: `NOOB_ERR_NOT_FOUND` for an id never handed out, `NOOB_ERR_NULL_POINTER`.
+ *
+ * Thread safety: safe from any thread; the name views stay valid for the process.
+ *
+ * # Safety
+ * `item_out` must be NULL or writable.
+ */
+noob_result noob_item_describe(uint32_t id, struct noob_item *item_out);
+
+/**
+ * `Scheduler(nodes, edges)`. `node_names` holds the node ids, each followed by a NUL
+ * byte (`"".join(n + "\0" for n in names)`), `node_flags[i]` the flags of node `i`
+ * (`NOOB_NODE_*`); `edge_names` holds four names per edge (source, signal, target, slot),
+ * each followed by a NUL byte, and `edge_required[i]` is 1 for a required edge, 0 for an
+ * optional one. Names must not contain NUL bytes (empty names are fine). A repeated node keeps its first position and its last flags.
+ * Writes the new scheduler to `*scheduler_out`; free it with `noob_epoch_scheduler_free`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT`
+ * (the counts do not match the names, a flag or `required` value out of range).
+ *
+ * Thread safety: safe from any thread.
+ *
+ * # Safety
+ * Each pointer must be NULL or readable for its length (`node_flags` for `node_count`
+ * bytes, `edge_required` for `edge_count` bytes); `scheduler_out` NULL or writable.
+ */
+noob_result noob_epoch_scheduler_new(const char *node_names,
+                                     size_t node_names_len,
+                                     const uint8_t *node_flags,
+                                     size_t node_count,
+                                     const char *edge_names,
+                                     size_t edge_names_len,
+                                     const uint8_t *edge_required,
+                                     size_t edge_count,
+                                     struct noob_epoch_scheduler **scheduler_out);
+
+/**
+ * Frees a scheduler (NULL is accepted). Call exactly once per scheduler; views it
+ * returned become invalid.
+ *
+ * Thread safety: the last call on the handle.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a scheduler from `noob_epoch_scheduler_new` not freed yet.
+ */
+void noob_epoch_scheduler_free(struct noob_epoch_scheduler *scheduler);
+
+/**
+ * `add_epoch()`: creates the next root epoch and writes its root to `*root_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_EPOCH_VALUE` once all 2**32 roots are used.
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_add_epoch(struct noob_epoch_scheduler *scheduler,
+                                           uint32_t *root_out);
+
+/**
+ * `add_epoch_at(epoch)`: creates the epoch (a root, or a subepoch with its parents).
+ *
+ * Errors: `NOOB_ERR_EPOCH_EXISTS` (it has a sorter), `NOOB_ERR_EPOCH_COMPLETED`,
+ * `NOOB_ERR_EPOCH_VALUE`, `NOOB_ERR_ITEM_ALREADY_DONE` (copying the parent state),
+ * `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (bad epoch encoding).
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_add_epoch_at(struct noob_epoch_scheduler *scheduler,
+                                              uint32_t root,
+                                              const uint32_t *path,
+                                              size_t depth);
+
+/**
+ * `end_epoch(epoch)`: declares the epoch finished. `*ended_out` lists the epochs that
+ * ended, in order (epoch outputs back to back), this one last.
+ *
+ * Errors: as `noob_epoch_scheduler_add_epoch_at`.
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_end_epoch(struct noob_epoch_scheduler *scheduler,
+                                           uint32_t root,
+                                           const uint32_t *path,
+                                           size_t depth,
+                                           struct noob_words *ended_out);
+
+/**
+ * A yes/no question about one epoch: `query` is `NOOB_QUERY_IS_ACTIVE_AT`,
+ * `NOOB_QUERY_EPOCH_COMPLETED` or `NOOB_QUERY_SOURCES_FINISHED`; the answer goes to
+ * `*answer_out`. Changes nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (unknown query, bad epoch).
+ *
+ * Thread safety: see `noob_epoch_scheduler` (read-only).
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_epoch_query(const struct noob_epoch_scheduler *scheduler,
+                                             uint32_t query,
+                                             uint32_t root,
+                                             const uint32_t *path,
+                                             size_t depth,
+                                             bool *answer_out);
+
+/**
+ * The scheduler-wide state in one call: `is_active()`, the `exhausted` property,
+ * `has_cycle()`, and `first_active_epoch()` (`*first_active_found_out` false for `None`,
+ * else its root in `*first_active_root_out`). Changes nothing.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER` (any pointer).
+ *
+ * Thread safety: see `noob_epoch_scheduler` (read-only).
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_status(const struct noob_epoch_scheduler *scheduler,
+                                        bool *active_out,
+                                        bool *exhausted_out,
+                                        bool *has_cycle_out,
+                                        bool *first_active_found_out,
+                                        uint32_t *first_active_root_out);
+
+/**
+ * `is_active()` alone (the hot call of noob's `iter_ready`): writes to `*active_out`.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`.
+ *
+ * Thread safety: see `noob_epoch_scheduler` (read-only).
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_is_active(const struct noob_epoch_scheduler *scheduler,
+                                           bool *active_out);
+
+/**
+ * `node_is_ready(node, epoch, subepochs)` (`subepochs` true also looks into the epoch's
+ * registered subepochs) when `done_query` is false, `node_is_done(node, epoch)` when it
+ * is true. Changes nothing.
+ *
+ * Errors: `NOOB_ERR_ITEM_NOT_ADDED` (node id never interned), `NOOB_ERR_INVALID_ARGUMENT`
+ * (not a node id, bad epoch), `NOOB_ERR_NULL_POINTER`.
+ *
+ * Thread safety: see `noob_epoch_scheduler` (read-only).
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_node_query(const struct noob_epoch_scheduler *scheduler,
+                                            uint32_t node,
+                                            uint32_t root,
+                                            const uint32_t *path,
+                                            size_t depth,
+                                            bool done_query,
+                                            bool subepochs,
+                                            bool *answer_out);
+
+/**
+ * `get_ready()` over every live epoch (epoch order) when `all_epochs` is true, else
+ * `get_ready_at(epoch)` (the epoch and its registered subepochs, in epoch order). Everything
+ * returned is now handed out. `*ready_out` holds groups, one per epoch with ready nodes:
+ * an epoch output, then `count`, then `count` node ids in batch order.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (bad epoch; ignored when
+ * `all_epochs`).
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_get_ready(struct noob_epoch_scheduler *scheduler,
+                                           bool all_epochs,
+                                           uint32_t root,
+                                           const uint32_t *path,
+                                           size_t depth,
+                                           struct noob_words *ready_out);
+
+/**
+ * `done(epoch, item, with_signals=...)` when `expire` is false, `expire(epoch, item,
+ * with_signals=..., unlock_optionals=...)` when it is true (`unlock_optionals` is ignored
+ * for `done`). `item` is a node id or a signal id. `*ended_out` lists the epochs that
+ * ended, in order (epoch outputs back to back).
+ *
+ * Errors: `NOOB_ERR_ITEM_ALREADY_DONE`, `NOOB_ERR_ITEM_NOT_ADDED` (item not in this epoch's graph, or
+ * never interned), `NOOB_ERR_EPOCH_VALUE`, `NOOB_ERR_EPOCH_COMPLETED`/`EXISTS` (from the
+ * implicit `add_epoch_at`), `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT`. On
+ * failure the scheduler may have changed as noob-core's would (effects so far remain).
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_finish(struct noob_epoch_scheduler *scheduler,
+                                        uint32_t root,
+                                        const uint32_t *path,
+                                        size_t depth,
+                                        uint32_t item,
+                                        bool expire,
+                                        bool with_signals,
+                                        bool unlock_optionals,
+                                        struct noob_words *ended_out);
+
+/**
+ * `update(events)`. `events` holds `events_len` words: per event `flags`
+ * (`NOOB_EVENT_NO_EVENT`, `NOOB_EVENT_EXHAUSTED`), the node id, the signal id
+ * (`NOOB_NO_ITEM` when the signal is unknown to the process: the event then only
+ * finishes its node), then the epoch as `depth, root, node_1, index_1, ...`. Events whose
+ * node is not in the graph are dropped, as noob-core does (a name the process never saw
+ * cannot be in the graph: leave such events out). `*ended_out` lists the epochs that
+ * ended, in order.
+ *
+ * Errors: `NOOB_ERR_ITEM_ALREADY_DONE` (a signal reported twice for an epoch without
+ * subepochs), other codes as `noob_epoch_scheduler_finish`, `NOOB_ERR_INVALID_ARGUMENT`
+ * (malformed events: nothing happened then), `NOOB_ERR_NULL_POINTER`.
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_update(struct noob_epoch_scheduler *scheduler,
+                                        const uint32_t *events,
+                                        size_t events_len,
+                                        struct noob_words *ended_out);
+
+/**
+ * One of the list-valued queries (`NOOB_LIST_*`), encoded as that constant documents,
+ * into `*list_out`. Changes no scheduling state.
+ *
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_ARGUMENT` (unknown list).
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_list(struct noob_epoch_scheduler *scheduler,
+                                      uint32_t list,
+                                      struct noob_words *list_out);
+
+/**
+ * `upstream_nodes(node)`: node ids (a set; ascending), into `*nodes_out`.
+ *
+ * Errors: `NOOB_ERR_ITEM_NOT_ADDED` (never interned, or not in this graph),
+ * `NOOB_ERR_INVALID_ARGUMENT` (not a node id), `NOOB_ERR_NULL_POINTER`.
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_upstream_nodes(struct noob_epoch_scheduler *scheduler,
+                                                uint32_t node,
+                                                struct noob_words *nodes_out);
+
+/**
+ * `get_epoch_state(epoch)` into `*state_out`: six id lists `count, id...` (ready, out,
+ * done, disabled, ran, pending), then `npassedout` and `nfinished` (each two words, low
+ * then high half of a two's-complement 64-bit value), then `count` info records: item,
+ * `nqueue` (32-bit two's complement), successors `count, id...`, predecessors
+ * `count, id...`, optional predecessors `count, (signal, slot)...`, optional successors
+ * `count, slot...`.
+ *
+ * Errors: `NOOB_ERR_ITEM_NOT_ADDED` (the epoch has no sorter), `NOOB_ERR_NULL_POINTER`,
+ * `NOOB_ERR_INVALID_ARGUMENT`.
+ *
+ * Thread safety: see `noob_epoch_scheduler`.
+ *
+ * # Safety
+ * `scheduler` must be NULL or a live scheduler not used elsewhere during the call; `path`
+ * NULL or readable for `2 * depth` words, `events` for `events_len` words; output pointers
+ * NULL or writable.
+ */
+noob_result noob_epoch_scheduler_epoch_state(struct noob_epoch_scheduler *scheduler,
+                                             uint32_t root,
+                                             const uint32_t *path,
+                                             size_t depth,
+                                             struct noob_words *state_out);
 
 /**
  * The static, NUL-terminated description of a result code. Unknown codes

@@ -17,6 +17,23 @@ cargo clippy --all-targets -- -D warnings
 say "cargo test (includes the header freshness and bad-input coverage tests)"
 cargo test
 
+say "noob drop-in: differential test against noob-core 0.2.1, when the oracle installs"
+# NOOB_ORACLE_PYTHON may name an interpreter that already has noob-core==0.2.1.
+oracle_python="${NOOB_ORACLE_PYTHON:-}"
+if [ -z "$oracle_python" ]; then
+    python3 -m venv "$work/oracle"
+    if "$work/oracle/bin/pip" install -q "noob-core==0.2.1" >/dev/null 2>&1; then
+        oracle_python="$work/oracle/bin/python"
+    fi
+fi
+if [ -n "$oracle_python" ]; then
+    cargo build -q --example noob_replay
+    "$oracle_python" tests/noob_oracle/differential.py --seeds 300 --steps 150 \
+        --replay target/debug/examples/noob_replay
+else
+    echo "noob-core 0.2.1 did not install: oracle differential test skipped (fixtures still ran)"
+fi
+
 say "header: regenerate and compare, then compile it alone as C11 and C++"
 cp include/noob_core.h "$work/committed.h"
 NOOB_WRITE_HEADER=1 cargo build --lib -q
@@ -64,6 +81,13 @@ say "Python: fresh venv, pip install ./python-cffi, pytest"
 venv="$work/venv"
 make_venv "$venv"
 "$venv/bin/pip" install -q "./python-cffi[test]"
+# noob 1003.0.2 on top: it must keep our noob-core (0.3.x satisfies its noob-core>=0.2.0),
+# and then tests/test_noob_runs.py runs its runners on our package.
+"$venv/bin/pip" install -q "noob==1003.0.2"
+"$venv/bin/pip" show noob-core | grep -qx "Summary: Fast core for event-driven graph processing: the cffi binding of libnoob_core" || {
+    echo "installing noob replaced this package's noob-core" >&2
+    exit 1
+}
 (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
 
 say "fuzz the serializer's decoder for ${NOOB_FUZZ_SECONDS:-60} s (libFuzzer, seed corpus in fuzz/corpus)"
@@ -83,6 +107,7 @@ for python in python3.12 python3.13; do
     "$python" -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip
     "$venv/bin/pip" install -q "./python-cffi[test]"
+    "$venv/bin/pip" install -q "noob==1003.0.2"
     (cd "$work" && "$venv/bin/python" -m pytest -q "$root/python-cffi/tests")
 done
 

@@ -7,6 +7,7 @@
 pub mod buffer_pool;
 pub mod event_store;
 pub mod ffi;
+pub mod noob;
 pub mod scheduler;
 pub mod serializer;
 

@@ -15,11 +15,17 @@ if _lib.noob_version_number() != _lib.NOOB_VERSION_NUMBER:
 from . import exceptions  # noqa: E402
 from .buffer_pool import BufferPool, BufferPoolStats, PooledBuffer  # noqa: E402
 from .event_store import EventStoreStats, FastEvent, FastEventStore  # noqa: E402
+from .epoch import Epoch  # noqa: E402
 from .exceptions import NoobCoreError  # noqa: E402
 from .scheduler import FastScheduler, GraphInfo, RunSummary  # noqa: E402
+from .noob_scheduler import Scheduler, SorterState  # noqa: E402
 from .serializer import FastSerializer  # noqa: E402
 
+# noob-core's three names first (noob imports them), then this package's own.
 __all__ = [
+    "Epoch",
+    "Scheduler",
+    "SorterState",
     "__version__",
     "BufferPool",
     "BufferPoolStats",

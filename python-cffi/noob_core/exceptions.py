@@ -11,38 +11,16 @@ import re
 
 from ._native import ffi, lib
 
+# Exactly noob-core 0.2.1's names: noob does ``from noob_core.exceptions import *`` and must
+# get those seven, no more. Every other class below is importable by name.
 __all__ = [
     "NoobCoreError",
-    "NullPointerError",
-    "InvalidArgumentError",
-    "InvalidUtf8Error",
-    "NotFoundError",
-    "OutOfMemoryError",
-    "InternalError",
-    "BufferTooSmallError",
-    "LimitExceededError",
-    "BufferPoolError",
-    "WrongPoolError",
-    "NotOutstandingError",
-    "PoolClosedError",
-    "GraphError",
-    "CycleError",
-    "UnknownNodeError",
-    "AlreadyMarkedDoneError",
-    "NotHandedOutError",
-    "NodeFailedError",
-    "SchedulerClosedError",
-    "EventStoreError",
-    "StoreClosedError",
-    "UnknownNameError",
-    "IdsExhaustedError",
-    "NoRandomnessError",
-    "SerializerError",
-    "DecodeError",
-    "BuilderStateError",
-    "WrongTypeError",
-    "DuplicateKeyError",
-    "CallbackError",
+    "SchedulerError",
+    "EpochCompletedError",
+    "EpochExistsError",
+    "NotAddedError",
+    "AlreadyDoneError",
+    "SchedulerExhaustedError",
 ]
 
 
@@ -189,6 +167,30 @@ class CallbackError(NoobCoreError, RuntimeError):
     """A callback given to the library reported a failure."""
 
 
+class SchedulerError(NoobCoreError):
+    """Misuse of the noob drop-in ``Scheduler`` (noob-core's class of that name)."""
+
+
+class EpochCompletedError(SchedulerError, ValueError):
+    """The epoch is already completed; the message is the epoch's repr."""
+
+
+class EpochExistsError(SchedulerError, ValueError):
+    """The epoch already exists; the message is the epoch's repr."""
+
+
+class NotAddedError(SchedulerError, ValueError):
+    """An item (node, signal) or epoch that the scheduler's graph does not have."""
+
+
+class AlreadyDoneError(SchedulerError, ValueError):
+    """The item is already done in that epoch."""
+
+
+class SchedulerExhaustedError(SchedulerError, RuntimeError):
+    """No more work can be done (raised by noob's own scheduler wrapper, never by the core)."""
+
+
 _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_NULL_POINTER: NullPointerError,
     lib.NOOB_ERR_INVALID_ARGUMENT: InvalidArgumentError,
@@ -214,14 +216,41 @@ _BY_CODE: dict[int, type[NoobCoreError]] = {
     lib.NOOB_ERR_WRONG_TYPE: WrongTypeError,
     lib.NOOB_ERR_DUPLICATE_KEY: DuplicateKeyError,
     lib.NOOB_ERR_CALLBACK: CallbackError,
+    lib.NOOB_ERR_EPOCH_COMPLETED: EpochCompletedError,
+    lib.NOOB_ERR_EPOCH_EXISTS: EpochExistsError,
+    lib.NOOB_ERR_ITEM_NOT_ADDED: NotAddedError,
+    lib.NOOB_ERR_ITEM_ALREADY_DONE: AlreadyDoneError,
 }
 
+# The noob drop-in's codes carry noob-core's own message after the "<function>: " prefix,
+# and raise with that message alone, as noob-core does (``str(EpochExistsError)`` is "3").
+_NOOB_CODES = frozenset(
+    (
+        lib.NOOB_ERR_EPOCH_COMPLETED,
+        lib.NOOB_ERR_EPOCH_EXISTS,
+        lib.NOOB_ERR_ITEM_NOT_ADDED,
+        lib.NOOB_ERR_ITEM_ALREADY_DONE,
+        lib.NOOB_ERR_EPOCH_VALUE,
+    )
+)
+_PREFIX = re.compile(r"^noob_\w+: ")
 
-def error_for(code: int) -> NoobCoreError:
-    """The exception for a failed call's ``code``, with this thread's detail message."""
+
+def error_for(code: int) -> Exception:
+    """The exception for a failed call's ``code``, with this thread's detail message.
+
+    Always a ``NoobCoreError`` except for ``NOOB_ERR_EPOCH_VALUE``, which gives a plain
+    ``ValueError`` (what noob-core raises there); it still carries ``code``.
+    """
     detail = ffi.string(lib.noob_last_error_message()).decode("utf-8", "replace")
     if not detail:
         detail = ffi.string(lib.noob_result_str(code)).decode()
+    if code in _NOOB_CODES:
+        detail = _PREFIX.sub("", detail, count=1)
+        if code == lib.NOOB_ERR_EPOCH_VALUE:
+            error = ValueError(detail)
+            error.code = code
+            return error
     return _BY_CODE.get(code, NoobCoreError)(detail, code)
 
 

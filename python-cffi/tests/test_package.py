@@ -58,9 +58,17 @@ def error_codes() -> dict[str, int]:
     return {name: getattr(lib, name) for name in dir(lib) if name.startswith("NOOB_ERR_")}
 
 
+# noob-core raises a plain ValueError for an invalid epoch value, and noob catches it as
+# such: the one code deliberately outside the NoobCoreError tree.
+PLAIN_VALUE_ERROR_CODES = {"NOOB_ERR_EPOCH_VALUE"}
+
+
 def test_every_error_code_has_its_own_exception_class():
     codes = error_codes()
     assert len(codes) >= 10
+    for name in PLAIN_VALUE_ERROR_CODES:
+        error = exceptions.error_for(codes.pop(name))
+        assert type(error) is ValueError and error.code == lib.NOOB_ERR_EPOCH_VALUE
     for name, code in codes.items():
         error = exceptions.error_for(code)
         assert type(error) is not exceptions.NoobCoreError, f"{name} has no specific class"

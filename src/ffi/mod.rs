@@ -6,6 +6,7 @@
 mod boundary;
 pub mod buffer_pool;
 pub mod event_store;
+pub mod noob;
 pub mod result;
 pub mod scheduler;
 pub mod serializer;

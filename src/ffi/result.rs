@@ -64,12 +64,23 @@ pub enum noob_result {
     /// A caller's callback asked to stop (returned non-zero); the detail message says
     /// which callback and what it returned.
     NOOB_ERR_CALLBACK = 34,
+    /// noob drop-in: the epoch is already completed (`EpochCompletedError`).
+    NOOB_ERR_EPOCH_COMPLETED = 40,
+    /// noob drop-in: the epoch already exists (`EpochExistsError`).
+    NOOB_ERR_EPOCH_EXISTS = 41,
+    /// noob drop-in: an item or epoch the graph does not have (`NotAddedError`).
+    NOOB_ERR_ITEM_NOT_ADDED = 42,
+    /// noob drop-in: the item is already done in that epoch (`AlreadyDoneError`).
+    NOOB_ERR_ITEM_ALREADY_DONE = 43,
+    /// noob drop-in: an invalid epoch value, e.g. a subepoch of a root made from a root
+    /// (`ValueError`).
+    NOOB_ERR_EPOCH_VALUE = 44,
 }
 
 /// Every code (used by `noob_result_str` and by tests). Values are grouped by
 /// component: 1-10 general and buffer pool, 11-19 scheduler, 20-29 event store,
 /// 30-39 serializer, 40-49 noob drop-in.
-pub(crate) const ALL_RESULTS: [noob_result; 25] = [
+pub(crate) const ALL_RESULTS: [noob_result; 30] = [
     noob_result::NOOB_OK,
     noob_result::NOOB_ERR_NULL_POINTER,
     noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -95,6 +106,11 @@ pub(crate) const ALL_RESULTS: [noob_result; 25] = [
     noob_result::NOOB_ERR_WRONG_TYPE,
     noob_result::NOOB_ERR_DUPLICATE_KEY,
     noob_result::NOOB_ERR_CALLBACK,
+    noob_result::NOOB_ERR_EPOCH_COMPLETED,
+    noob_result::NOOB_ERR_EPOCH_EXISTS,
+    noob_result::NOOB_ERR_ITEM_NOT_ADDED,
+    noob_result::NOOB_ERR_ITEM_ALREADY_DONE,
+    noob_result::NOOB_ERR_EPOCH_VALUE,
 ];
 
 impl noob_result {
@@ -128,6 +144,11 @@ impl noob_result {
             noob_result::NOOB_ERR_WRONG_TYPE => "value is of another type\0",
             noob_result::NOOB_ERR_DUPLICATE_KEY => "duplicate dict key\0",
             noob_result::NOOB_ERR_CALLBACK => "a callback asked to stop\0",
+            noob_result::NOOB_ERR_EPOCH_COMPLETED => "the epoch is already completed\0",
+            noob_result::NOOB_ERR_EPOCH_EXISTS => "the epoch already exists\0",
+            noob_result::NOOB_ERR_ITEM_NOT_ADDED => "not added to the scheduler\0",
+            noob_result::NOOB_ERR_ITEM_ALREADY_DONE => "already marked done in this epoch\0",
+            noob_result::NOOB_ERR_EPOCH_VALUE => "invalid epoch value\0",
         }
     }
 }

@@ -8,6 +8,7 @@
 mod buffer_pool;
 mod common;
 mod event_store;
+mod noob;
 mod scheduler;
 mod serializer;
 
@@ -23,6 +24,7 @@ fn all_checks() -> Vec<(&'static str, fn())> {
         scheduler::CHECKS,
         event_store::CHECKS,
         serializer::CHECKS,
+        noob::CHECKS,
     ]
     .concat()
 }
