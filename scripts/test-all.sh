@@ -84,7 +84,7 @@ make_venv "$venv"
 # noob 1003.0.2 on top: it must keep our noob-core (0.3.x satisfies its noob-core>=0.2.0),
 # and then tests/test_noob_runs.py runs its runners on our package.
 "$venv/bin/pip" install -q "noob==1003.0.2"
-"$venv/bin/pip" show noob-core | grep -qx "Summary: Fast core for event-driven graph processing: the cffi binding of libnoob_core" || {
+"$venv/bin/pip" show noob-core | grep -x "Summary: Fast core for event-driven graph processing: the cffi binding of libnoob_core" || {
     echo "installing noob replaced this package's noob-core" >&2
     exit 1
 }
