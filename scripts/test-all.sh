@@ -28,8 +28,15 @@ if [ -z "$oracle_python" ]; then
 fi
 if [ -n "$oracle_python" ]; then
     cargo build -q --example noob_replay
-    "$oracle_python" tests/noob_oracle/differential.py --seeds 300 --steps 150 \
-        --replay target/debug/examples/noob_replay
+    # The oracle prints a Rust panic backtrace wherever noob-core panics (an expected
+    # outcome the replay must match): keep that in a file, show the verdict.
+    if ! "$oracle_python" tests/noob_oracle/differential.py --seeds 300 --steps 150 \
+        --replay target/debug/examples/noob_replay > "$work/differential.log" 2>&1; then
+        tail -n 60 "$work/differential.log"
+        echo "the noob differential test failed; full log: $work/differential.log" >&2
+        exit 1
+    fi
+    tail -n 3 "$work/differential.log"
 else
     echo "noob-core 0.2.1 did not install: oracle differential test skipped (fixtures still ran)"
 fi
