@@ -39,7 +39,7 @@ elif [ -n "$oracle_python" ]; then
         echo "the noob differential test failed; full log: $work/differential.log" >&2
         exit 1
     fi
-    tail -n 3 "$work/differential.log"
+    grep -E "scenarios" "$work/differential.log" | tail -n 1
 else
     echo "noob-core 0.2.1 did not install: oracle differential test skipped (fixtures still ran)"
 fi
