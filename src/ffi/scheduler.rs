@@ -941,18 +941,17 @@ pub unsafe extern "C" fn noob_graph_successors(
     ids_out: *mut *const u32,
     count_out: *mut usize,
 ) -> noob_result {
-    guard("noob_graph_successors", || {
-        // SAFETY: the caller promised a live graph or NULL.
-        let g = &unsafe { handle(graph, "graph") }?.graph;
-        let ids_out = out_ptr(ids_out, "ids_out")?;
-        let count_out = out_ptr(count_out, "count_out")?;
-        if !g.contains(id) {
-            return Err(GraphError::UnknownNode(u64::from(id)).into());
-        }
-        // SAFETY: both checked non-NULL; promised writable.
-        unsafe { write_view(ids_out, count_out, g.successors(id)) };
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        neighbour_view(
+            "noob_graph_successors",
+            graph,
+            id,
+            ids_out,
+            count_out,
+            Graph::successors,
+        )
+    }
 }
 
 /// A borrowed view of the nodes `id` depends on directly (in the order their edges
@@ -969,7 +968,32 @@ pub unsafe extern "C" fn noob_graph_predecessors(
     ids_out: *mut *const u32,
     count_out: *mut usize,
 ) -> noob_result {
-    guard("noob_graph_predecessors", || {
+    // SAFETY: forwarded contract.
+    unsafe {
+        neighbour_view(
+            "noob_graph_predecessors",
+            graph,
+            id,
+            ids_out,
+            count_out,
+            Graph::predecessors,
+        )
+    }
+}
+
+/// The shared body of `noob_graph_successors` and `noob_graph_predecessors`.
+///
+/// # Safety
+/// As for those two exports.
+unsafe fn neighbour_view(
+    function: &'static str,
+    graph: *const noob_graph,
+    id: u32,
+    ids_out: *mut *const u32,
+    count_out: *mut usize,
+    neighbours: fn(&Graph, u32) -> &[u32],
+) -> noob_result {
+    guard(function, || {
         // SAFETY: the caller promised a live graph or NULL.
         let g = &unsafe { handle(graph, "graph") }?.graph;
         let ids_out = out_ptr(ids_out, "ids_out")?;
@@ -978,7 +1002,7 @@ pub unsafe extern "C" fn noob_graph_predecessors(
             return Err(GraphError::UnknownNode(u64::from(id)).into());
         }
         // SAFETY: both checked non-NULL; promised writable.
-        unsafe { write_view(ids_out, count_out, g.predecessors(id)) };
+        unsafe { write_view(ids_out, count_out, neighbours(g, id)) };
         Ok(())
     })
 }
