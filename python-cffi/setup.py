@@ -41,6 +41,24 @@ class BuildWithCargo(build_ext):
             shutil.copy2(built, folder / soname(VERSION))
 
 
+def linked_extension(name: str, source: str) -> Extension:
+    """A CPython extension that calls the library directly, as `_native` does.
+
+    For hot calls whose cost through cffi (GIL released and retaken, one cdata
+    per argument) exceeds the library's own work: these hold the GIL, which also
+    serialises Python threads on a handle that is not thread-safe.
+    """
+    return Extension(
+        name,
+        [source],
+        include_dirs=[str(REPO / "include")],
+        library_dirs=[str(TARGET_DIR / "release")],
+        libraries=["noob_core"],
+        extra_link_args=["-Wl,-rpath,$ORIGIN"],
+        extra_compile_args=["-O2"],
+    )
+
+
 setup(
     version=VERSION,
     cffi_modules=["build_ffi.py:ffibuilder"],
