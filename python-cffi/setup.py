@@ -72,6 +72,7 @@ setup(
             include_dirs=[str(REPO / "include")],
             extra_compile_args=["-O2"],
         ),
+        linked_extension("noob_core._noob", "noob_core/_noob.c"),  # Epoch, Scheduler hot calls
     ],
     cmdclass={"build_ext": BuildWithCargo},
     zip_safe=False,

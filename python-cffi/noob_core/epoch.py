@@ -1,11 +1,13 @@
 """Epoch: noob's unit of event alignment, a root number plus a path of subepoch segments.
 
-A pure-Python value type over the library's process-wide item interner: a segment's node
-name is interned on the spot (as noob-core does), and the epoch is kept as one flat tuple
-``(root, node_id_1, index_1, node_id_2, index_2, ...)`` that is at once its identity
-(``==``, ``hash``), its order (tuple order is noob-core's: root first, then segments by the
-node's intern id and index, a proper prefix before its extensions) and, for subepochs, the
-words passed to the C ABI.
+A value type over the library's process-wide item interner: a segment's node name is
+interned on the spot (as noob-core does), and the epoch is kept as flat words ``(root,
+node_id_1, index_1, ...)`` that are at once its identity (``==``, ``hash``), its order (word
+order is noob-core's: root first, then segments by the node's intern id and index, a proper
+prefix before its extensions) and the words passed to the C ABI. The hot operations are
+the C base type's (``_noob.c``: noob does dozens per node); this module holds the cold ones
+and the validation helpers the C code falls back on for anything unusual. The C module is
+set up (``_noob.setup``) at the end of ``noob_scheduler``, which the package always imports.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from operator import index as _index
 from typing import Any
 
 from ._native import ffi, lib
+from ._noob import _EpochBase, from_key as _from_key
 from .exceptions import check
 
 __all__ = ["Epoch"]
@@ -93,197 +96,32 @@ def _sequence(value: Any) -> Any:
     return value
 
 
-_new = object.__new__
+def _key(root: Any, path: Any = ()) -> tuple[int, ...]:
+    """The words of ``Epoch(root, path)``, validated as noob-core does (the C type's slow
+    path: it handles exact ints, lists/tuples of ``(str, int)`` itself)."""
+    key = [_u32(root)]
+    if path != ():
+        for segment in _sequence(path):
+            key.extend(_segment(segment))
+    return tuple(key)
 
 
-class Epoch:
+class Epoch(_EpochBase):
     """The basic unit of event alignment in noob: a root epoch ``Epoch(root)``, or a
     subepoch ``Epoch(root, [(node, index), ...])`` made by a node (e.g. ``map``) that emits
     several events per input event. Immutable, hashable, totally ordered, picklable.
+
+    The value operations (construction, ``==``, ``hash``, order, ``+``/``-``/``/``,
+    ``root``, ``path``, ``is_root``, ``root_epoch``, ``parent``, ``parents``, ``leaf``,
+    ``len``/indexing, ``make_subepochs``, ``repr``) are the C base's (``_noob.c``); this
+    class adds the cold ones.
     """
 
-    __slots__ = ("_k", "_w")
+    __slots__ = ()
 
-    def __new__(cls, root: int, path: Any = ()) -> Epoch:
-        key = [_u32(root)]
-        if path != ():
-            for segment in _sequence(path):
-                key.extend(_segment(segment))
-        self = _new(cls)
-        _set_key(self, tuple(key))
-        return self
-
-    # --- construction helpers used by the scheduler (no validation) ---
-
-    @staticmethod
-    def _from_key(key: tuple[int, ...]) -> Epoch:
-        self = _new(Epoch)
-        _set_key(self, key)
-        return self
-
-    def _words(self) -> Any:
-        """The path as ABI words (``ffi.NULL`` for a root), built once."""
-        try:
-            return self._w
-        except AttributeError:
-            words = ffi.new("uint32_t[]", self._k[1:]) if len(self._k) > 1 else ffi.NULL
-            _set_words(self, words)
-            return words
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("root", "is_root", "root_epoch", "parent", "parents", "leaf", "path"):
-            raise AttributeError(f"attribute '{name}' of 'noob_core.Epoch' objects is not writable")
-        raise AttributeError(f"'noob_core.Epoch' object has no attribute '{name}'")
-
-    __delattr__ = __setattr__  # type: ignore[assignment]
-
-    # --- properties ---
-
-    @property
-    def root(self) -> int:
-        return self._k[0]
-
-    @property
-    def path(self) -> list[tuple[str, int]]:
-        """The segments ``(node, index)`` below the root (an addition: noob-core has no
-        such attribute)."""
-        k = self._k
-        return [(_name_of(k[i]), k[i + 1]) for i in range(1, len(k), 2)]
-
-    @property
-    def is_root(self) -> bool:
-        return len(self._k) == 1
-
-    @property
-    def root_epoch(self) -> Epoch:
-        k = self._k
-        return self if len(k) == 1 else Epoch._from_key(k[:1])
-
-    @property
-    def parent(self) -> Epoch | None:
-        k = self._k
-        return None if len(k) == 1 else Epoch._from_key(k[:-2])
-
-    @property
-    def parents(self) -> list[Epoch]:
-        k = self._k
-        return [Epoch._from_key(k[:end]) for end in range(len(k) - 2, 0, -2)]
-
-    @property
-    def leaf(self) -> tuple[str, int] | None:
-        k = self._k
-        return None if len(k) == 1 else (_name_of(k[-2]), k[-1])
-
-    # --- sequence protocol: ("tube", root), then the segments ---
-
-    def __len__(self) -> int:
-        return (len(self._k) + 1) >> 1
-
-    def __getitem__(self, position: Any) -> tuple[str, int]:
-        position = _index(position)
-        length = (len(self._k) + 1) >> 1
-        if position < 0:
-            position += length
-        if not 0 <= position < length:
-            raise IndexError(f"Index {position} out of range for epoch of length {length}")
-        if position == 0:
-            return ("tube", self._k[0])
-        return (_name_of(self._k[2 * position - 1]), self._k[2 * position])
-
-    # --- identity and order ---
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is Epoch:
-            return self._k == other._k  # type: ignore[attr-defined]
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        if type(other) is Epoch:
-            return self._k != other._k  # type: ignore[attr-defined]
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._k)
-
-    def __lt__(self, other: Epoch) -> bool:
-        if type(other) is Epoch:
-            return self._k < other._k
-        return NotImplemented
-
-    def __le__(self, other: Epoch) -> bool:
-        if type(other) is Epoch:
-            return self._k <= other._k
-        return NotImplemented
-
-    def __gt__(self, other: Epoch) -> bool:
-        if type(other) is Epoch:
-            return self._k > other._k
-        return NotImplemented
-
-    def __ge__(self, other: Epoch) -> bool:
-        if type(other) is Epoch:
-            return self._k >= other._k
-        return NotImplemented
-
-    # --- arithmetic on the last component; "/" appends a segment ---
-
-    def __add__(self, step: Any) -> Epoch:
-        if not isinstance(step, int) or not 0 <= step < _U32:
-            return NotImplemented
-        k = self._k
-        last = k[-1] + step
-        if last >= _U32:
-            raise OverflowError(f"{self!r} + {step} leaves the 32-bit epoch range")
-        return Epoch._from_key((*k[:-1], last))
-
-    def __sub__(self, step: Any) -> Epoch:
-        if not isinstance(step, int) or not 0 <= step < _U32:
-            return NotImplemented
-        k = self._k
-        last = k[-1] - step
-        if last < 0:
-            raise ValueError("Negative epochs are invalid")
-        return Epoch._from_key((*k[:-1], last))
-
-    def __truediv__(self, segment: Any) -> Epoch:
-        try:
-            if type(segment) is not tuple or len(segment) != 2:
-                return NotImplemented
-            node, position = _segment(segment)
-        except (TypeError, ValueError, OverflowError):
-            return NotImplemented
-        return Epoch._from_key((*self._k, node, position))
-
-    def __radd__(self, other: Any) -> Any:
-        return NotImplemented
-
-    def __rsub__(self, other: Any) -> Any:
-        return NotImplemented
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return NotImplemented
-
-    def make_subepochs(self, node: str, n: int) -> list[Epoch]:
-        """``[self / (node, 0), ..., self / (node, n - 1)]``."""
-        if not isinstance(node, str):
-            raise TypeError(f"'{type(node).__name__}' object is not an instance of 'str'")
-        count = _u32(n)
-        node_id = _intern_node(node)
-        k = self._k
-        return [Epoch._from_key((*k, node_id, i)) for i in range(count)]
+    _from_key = staticmethod(_from_key)
 
     # --- text, wire, pickle, pydantic ---
-
-    def __repr__(self) -> str:
-        k = self._k
-        if len(k) == 1:
-            return str(k[0])
-        parts = [str(k[0])]
-        for i in range(1, len(k), 2):
-            parts.append(repr((_name_of(k[i]), k[i + 1])))
-        return "(" + ", ".join(parts) + ")"
-
-    __str__ = __repr__
 
     def to_wire(self) -> int | list[Any]:
         """``root`` for a root epoch, else ``[root, (node, index), ...]``."""
@@ -367,5 +205,3 @@ def _to_wire_any(value: Any) -> Any:
     return value.to_wire() if type(value) is Epoch else value
 
 
-_set_key = Epoch._k.__set__  # type: ignore[attr-defined]
-_set_words = Epoch._w.__set__  # type: ignore[attr-defined]

@@ -1,23 +1,28 @@
 """Scheduler: noob-core 0.2.1's epoch scheduler, for the noob framework, over the C ABI.
 
-All scheduling state lives in the library (``noob_epoch_scheduler``); this module only
-checks arguments the way noob-core does, turns names into the process-wide item ids and
-decodes the word lists the library returns. The behaviour reproduced is noob-core 0.2.1's
-(see docs/noob-dropin.md); where noob-core panics, a ``NotAddedError`` is raised instead.
+All scheduling state lives in the library (``noob_epoch_scheduler``). The calls noob makes
+per node and per step are methods of the C base type (``_noob.c``: linked to the library,
+called with the GIL held); this module packs the graph for construction, decodes the cold
+list queries, and holds the validation helpers the C code falls back on for anything
+unusual, so errors are noob-core's. The behaviour reproduced is noob-core 0.2.1's (see
+docs/noob-dropin.md); where noob-core panics, a ``NotAddedError`` is raised instead.
 
-Thread safety: a ``Scheduler`` may be shared between threads; each call holds its lock
-(the native handle has one owner at a time, and cffi releases the GIL during calls).
+Thread safety: a ``Scheduler`` may be shared between threads; every call on the handle
+holds the GIL for its whole duration (only construction releases it, before the handle
+exists), which serialises them as the single-owner handle requires.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, Union
 
 from ._native import ffi, lib
+from . import epoch as _epoch
+from ._noob import _SchedulerBase
+from ._noob import setup as _setup
 from .epoch import _NAMES, _NODE_IDS, Epoch, _name_of, _u32
-from .exceptions import NotAddedError, check, error_for
+from .exceptions import NotAddedError, check
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,14 +57,7 @@ class SorterState(TypedDict):
 
 
 _from_key = Epoch._from_key
-_new_epoch = object.__new__
-_unpack = ffi.unpack
-_NULL = ffi.NULL
 _SIGNAL_IDS: dict[tuple[str, str], int] = {}
-_epoch_query = lib.noob_epoch_scheduler_epoch_query
-_IS_ACTIVE_AT = lib.NOOB_QUERY_IS_ACTIVE_AT
-_EPOCH_COMPLETED = lib.NOOB_QUERY_EPOCH_COMPLETED
-_SOURCES_FINISHED = lib.NOOB_QUERY_SOURCES_FINISHED
 
 
 def _bool(value: Any) -> bool:
@@ -99,29 +97,17 @@ def _name_bytes(name: str, what: str) -> bytes:
     return raw
 
 
-def _epoch_arg(epoch: Any) -> tuple[int, Any, int]:
-    """An epoch-like argument (an ``Epoch`` or a non-negative int) as ``(root, words, depth)``."""
+def _coerce_epoch(epoch: Any) -> Epoch:
+    """An epoch-like argument (an ``Epoch`` or a non-negative int) as an Epoch (the C
+    methods' slow path: they take Epochs and exact ints in range themselves)."""
     if type(epoch) is Epoch:
-        k = epoch._k
-        if len(k) == 1:
-            return k[0], _NULL, 0
-        return k[0], epoch._words(), len(k) >> 1
+        return epoch
     if isinstance(epoch, int):
         try:
-            return _u32(epoch), _NULL, 0
+            return _from_key((_u32(epoch),))
         except OverflowError as error:
             raise TypeError(f"epoch must be an Epoch or a root number in 0..2**32: {error}") from None
     raise TypeError(f"'{type(epoch).__name__}' object is not an instance of 'Epoch' (nor an int)")
-
-
-def _as_epoch(epoch: Any) -> Epoch:
-    return epoch if type(epoch) is Epoch else _from_key((epoch,))
-
-
-def _strict_epoch(epoch: Any) -> tuple[int, Any, int]:
-    if type(epoch) is not Epoch:
-        raise TypeError(f"'{type(epoch).__name__}' object is not an instance of 'Epoch'")
-    return _epoch_arg(epoch)
 
 
 def _node_id(name: Any) -> int:
@@ -170,28 +156,19 @@ def _names(ids: Iterable[int]) -> list[Any]:
     return [names.get(i) or _name_of(i) for i in ids]
 
 
-def _decode_epochs(words: list[int]) -> list[Epoch]:
-    """Epoch outputs back to back (``depth, root, node_1, index_1, ...``)."""
-    out = []
-    i = 0
-    n = len(words)
-    while i < n:
-        end = i + 2 + 2 * words[i]
-        out.append(_from_key(tuple(words[i + 1 : end])))
-        i = end
-    return out
-
-
-class Scheduler:
+class Scheduler(_SchedulerBase):
     """noob-core's ``Scheduler(nodes, edges)``.
 
     ``nodes``: ``(node_id: str, enabled: bool, stateful: bool | None)`` tuples; ``edges``:
     ``(source_node, source_signal, target_node, target_slot, required: bool)`` tuples.
+
+    From the C base: ``add_epoch``, ``add_epoch_at``, ``end_epoch``, ``is_active``,
+    ``is_active_at``, ``epoch_completed``, ``sources_finished``, ``first_active_epoch``,
+    ``exhausted``, ``has_cycle``, ``get_ready``, ``get_ready_at``, ``node_is_ready``,
+    ``node_is_done``, ``done``, ``expire``, ``update``.
     """
 
-    __slots__ = (
-        "_handle", "_lock", "_words", "_flag", "_root", "_status_flags", "_event_ids", "__weakref__"
-    )  # fmt: skip
+    __slots__ = ("__weakref__",)
 
     def __init__(self, nodes: Sequence[tuple[Any, ...]], edges: Sequence[tuple[Any, ...]]) -> None:
         node_names = bytearray()
@@ -215,20 +192,7 @@ class Scheduler:
                 edge_names += _name_bytes(part, what)
                 edge_names.append(0)
             required.append(1 if _bool(needed) else 0)
-        out = ffi.new("noob_epoch_scheduler **")
-        check(
-            lib.noob_epoch_scheduler_new(
-                bytes(node_names), len(node_names), bytes(flags), len(flags),
-                bytes(edge_names), len(edge_names), bytes(required), len(required), out,
-            )
-        )  # fmt: skip
-        self._handle = ffi.gc(out[0], lib.noob_epoch_scheduler_free)
-        self._lock = threading.Lock()
-        self._words = ffi.new("noob_words *")
-        self._flag = ffi.new("bool *")
-        self._root = ffi.new("uint32_t *")
-        self._status_flags = ffi.new("bool[4]")
-        self._event_ids: dict[tuple[str, str], tuple[int, int] | None] = {}
+        self._build(bytes(node_names), bytes(flags), bytes(edge_names), bytes(required))
 
     @staticmethod
     def _event_item_ids(node: str, signal: str) -> tuple[int, int] | None:
@@ -242,161 +206,9 @@ class Scheduler:
         signal_id = _signal_id(node, signal)
         return node_id, lib.NOOB_NO_ITEM if signal_id is None else signal_id
 
-    def _take(self) -> list[int]:
-        view = self._words
-        return _unpack(view.words, view.len) if view.len else []
-
-    # --- epochs ---
-
-    def add_epoch(self) -> Epoch:
-        """Create the next root epoch (one past the highest root ever created)."""
-        with self._lock:
-            check(lib.noob_epoch_scheduler_add_epoch(self._handle, self._root))
-            return _from_key((self._root[0],))
-
-    def add_epoch_at(self, epoch: Epoch | int) -> Epoch:
-        """Create ``epoch`` (``EpochExistsError`` / ``EpochCompletedError`` if it exists /
-        is completed)."""
-        root, path, depth = _epoch_arg(epoch)
-        with self._lock:
-            check(lib.noob_epoch_scheduler_add_epoch_at(self._handle, root, path, depth))
-        return _as_epoch(epoch)
-
-    def end_epoch(self, epoch: Epoch | int) -> list[Epoch]:
-        """Declare ``epoch`` finished; returns every epoch that ended, this one last."""
-        root, path, depth = _epoch_arg(epoch)
-        with self._lock:
-            check(lib.noob_epoch_scheduler_end_epoch(self._handle, root, path, depth, self._words))
-            return _decode_epochs(self._take())
-
-    def is_active(self) -> bool:
-        with self._lock:
-            check(lib.noob_epoch_scheduler_is_active(self._handle, self._flag))
-            return self._flag[0]
-
-    def _epoch_query(self, query: int, epoch: Any) -> bool:
-        if type(epoch) is Epoch and len(epoch._k) == 1:
-            root, path, depth = epoch._k[0], _NULL, 0
-        else:
-            root, path, depth = _epoch_arg(epoch)
-        flag = self._flag
-        with self._lock:
-            code = _epoch_query(self._handle, query, root, path, depth, flag)
-            if code:
-                raise error_for(code)
-            return flag[0]
-
-    def is_active_at(self, epoch: Epoch | int) -> bool:
-        return self._epoch_query(_IS_ACTIVE_AT, epoch)
-
-    def epoch_completed(self, epoch: Epoch | int) -> bool:
-        return self._epoch_query(_EPOCH_COMPLETED, epoch)
-
-    def sources_finished(self, epoch: Epoch | int) -> bool:
-        return self._epoch_query(_SOURCES_FINISHED, epoch)
-
-    def _status(self) -> tuple[bool, bool, bool, bool, int]:
-        flags = self._status_flags
-        with self._lock:
-            check(
-                lib.noob_epoch_scheduler_status(
-                    self._handle, flags, flags + 1, flags + 2, flags + 3, self._root
-                )
-            )
-            return flags[0], flags[1], flags[2], flags[3], self._root[0]
-
-    def first_active_epoch(self) -> Epoch | None:
-        _, _, _, found, root = self._status()
-        return _from_key((root,)) if found else None
-
-    @property
-    def exhausted(self) -> bool:
-        return self._status()[1]
-
-    def has_cycle(self) -> bool:
-        return self._status()[2]
-
-    # --- handing out and finishing ---
-
-    def _ready(self, all_epochs: bool, root: int, path: Any, depth: int) -> list[tuple[Epoch, Any]]:
-        with self._lock:
-            check(lib.noob_epoch_scheduler_get_ready(self._handle, all_epochs, root, path, depth, self._words))
-            words = self._take()
-        names = _NAMES
-        out = []
-        i = 0
-        n = len(words)
-        while i < n:
-            end = i + 2 + 2 * words[i]
-            epoch = _from_key(tuple(words[i + 1 : end]))
-            count = words[end]
-            for item in words[end + 1 : end + 1 + count]:
-                out.append((epoch, names.get(item) or _name_of(item)))
-            i = end + 1 + count
-        return out
-
-    def get_ready(self) -> list[tuple[Epoch, str]]:
-        """Hand out every ready node of every live epoch, in epoch order."""
-        return self._ready(True, 0, _NULL, 0)
-
-    def get_ready_at(self, epoch: Epoch | int) -> list[tuple[Epoch, str]]:
-        """Hand out the ready nodes of ``epoch`` and its subepochs, in epoch order."""
-        root, path, depth = _epoch_arg(epoch)
-        return self._ready(False, root, path, depth)
-
-    def _node_query(self, node: Any, epoch: Any, done: bool, subepochs: bool) -> bool:
-        root, path, depth = _strict_epoch(epoch)
-        node_id = _node_id(_str(node))
-        with self._lock:
-            check(
-                lib.noob_epoch_scheduler_node_query(
-                    self._handle, node_id, root, path, depth, done, subepochs, self._flag
-                )
-            )
-            return self._flag[0]
-
-    def node_is_ready(self, node: str, epoch: Epoch, subepochs: bool) -> bool:
-        return self._node_query(node, epoch, False, _bool(subepochs))
-
-    def node_is_done(self, node: str, epoch: Epoch) -> bool:
-        return self._node_query(node, epoch, True, False)
-
-    def _finish(
-        self, epoch: Any, node_id: Any, signal: Any, expire: bool, with_signals: Any, unlock: bool
-    ) -> list[Epoch]:
-        root, path, depth = _epoch_arg(epoch)
-        item = _item_id(node_id, signal)
-        with self._lock:
-            code = lib.noob_epoch_scheduler_finish(
-                self._handle, root, path, depth, item, expire, with_signals, unlock, self._words
-            )
-            if code:
-                raise error_for(code)
-            view = self._words
-            if not view.len:
-                return []
-            return _decode_epochs(_unpack(view.words, view.len))
-
-    def done(
-        self, epoch: Epoch | int, node_id: str, signal: str | None = None, with_signals: bool = True
-    ) -> list[Epoch]:
-        """Mark a node (or its ``signal``) done; returns the epochs that ended."""
-        return self._finish(epoch, node_id, signal, False, _bool(with_signals), False)
-
-    def expire(
-        self,
-        epoch: Epoch | int,
-        node_id: str,
-        signal: str | None = None,
-        with_signals: bool = True,
-        unlock_optionals: bool = True,
-    ) -> list[Epoch]:
-        """Mark a node (or its ``signal``) finished without readying what requires it."""
-        return self._finish(epoch, node_id, signal, True, _bool(with_signals), _bool(unlock_optionals))
-
-    def update(self, events: Sequence[tuple[Any, str, str, bool, bool]]) -> list[Epoch]:
-        """Apply ``(epoch, node_id, signal, no_event, exhausted)`` events; returns the epochs
-        that ended."""
+    def _update_slow(self, events: Any) -> list[Epoch]:
+        """``update`` for what the C fast path does not take: validates every event as
+        noob-core does, fills the id cache, then runs the encoded events."""
         words: list[int] = []
         cache = self._event_ids
         for event in _sequence(events):
@@ -417,33 +229,14 @@ class Scheduler:
             except (KeyError, TypeError):
                 key = (_str(node), _str(signal))
                 ids = cache[key] = self._event_item_ids(node, signal)
-            if type(epoch) is Epoch:
-                k = epoch._k
-            else:
-                k = (_epoch_arg(epoch)[0],)
+            k = _coerce_epoch(epoch)._k
             if ids is None:
                 continue  # a node the process never saw is in no graph: noob-core drops it
             words += (flags, ids[0], ids[1], len(k) >> 1)
             words += k
-        if not words:
-            # Still a call: noob-core validates nothing else and returns no ended epochs.
-            return []
-        buffer = ffi.new("uint32_t[]", words)
-        with self._lock:
-            code = lib.noob_epoch_scheduler_update(self._handle, buffer, len(words), self._words)
-            if code:
-                raise error_for(code)
-            view = self._words
-            if not view.len:
-                return []
-            return _decode_epochs(_unpack(view.words, view.len))
+        return self._update_words(words)
 
-    # --- graph queries ---
-
-    def _list(self, which: int) -> list[int]:
-        with self._lock:
-            check(lib.noob_epoch_scheduler_list(self._handle, which, self._words))
-            return self._take()
+    # --- graph queries (cold: decoded here from the library's words) ---
 
     def generations(self) -> list[list[str]]:
         words = self._list(lib.NOOB_LIST_GENERATIONS)
@@ -481,18 +274,11 @@ class Scheduler:
         return out
 
     def upstream_nodes(self, node: str) -> set[str]:
-        node_id = _node_id(_str(node))
-        with self._lock:
-            check(lib.noob_epoch_scheduler_upstream_nodes(self._handle, node_id, self._words))
-            words = self._take()
-        return set(_names(words))
+        return set(_names(self._upstream(_str(node))))
 
     def get_epoch_state(self, epoch: Epoch) -> SorterState:
         """A snapshot of ``epoch``'s sorter (debugging; ``NotAddedError`` if it has none)."""
-        root, path, depth = _strict_epoch(epoch)
-        with self._lock:
-            check(lib.noob_epoch_scheduler_epoch_state(self._handle, root, path, depth, self._words))
-            words = self._take()
+        words = self._epoch_state(epoch)
         pos = 0
 
         def ids() -> list[Any]:
@@ -537,3 +323,20 @@ class Scheduler:
             }
         state["info"] = info
         return state  # type: ignore[return-value]
+
+
+_setup(
+    epoch_type=Epoch,
+    check=check,
+    node_ids=_NODE_IDS,
+    names=_NAMES,
+    signal_ids=_SIGNAL_IDS,
+    intern_node=_epoch._intern_node,
+    name_of=_name_of,
+    key=_epoch._key,
+    u32=_u32,
+    coerce_epoch=_coerce_epoch,
+    node_id=_node_id,
+    item_id=_item_id,
+    bool_=_bool,
+)
