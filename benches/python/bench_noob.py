@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,11 @@ sys.path.insert(0, str(REPO.parent / "shared" / "bench"))
 sys.path.insert(0, str(REPO / "python-cffi" / "examples"))
 
 GRAPHS = {1_000: (10, 100), 2_000: (20, 100), 10_000: (100, 100), 100_000: (100, 1000)}
+# Epoch-driving workloads: §16.2 of the behaviour document (a 200-node chain, a 1,000-node
+# layered DAG, and a 10,000-node one; the wide 10 x 1,000 shape, because noob-core needs
+# about a minute to build the deep 100 x 100 one).
+EPOCH_GRAPHS = {"layered_1000": ("layered", 10, 100), "chain_200": ("chain", 200, 0),
+                "layered_10000": ("layered", 10, 1000)}  # fmt: skip
 
 
 def graph_args(n: int):
@@ -51,56 +57,163 @@ def graph_args(n: int):
     return to_noob_core(*layered(layers, width, seed=42))
 
 
+def epoch_graph_args(name: str):
+    import workloads
+
+    kind, a, b = EPOCH_GRAPHS[name]
+    graph = workloads.layered(a, b, seed=42) if kind == "layered" else workloads.chain(a)
+    return workloads.to_noob_core(*graph)
+
+
 # ----- measurements, run in whichever process has the noob_core under test ---------------
 
 
-def per_node(repeats: int, nodes: int = 1_000) -> list[float]:
-    """µs per node of one epoch through noob's Scheduler wrapper."""
+def noob_scheduler(name: str):
     from noob.edge import Edge
     from noob.node import NodeSpecification
     from noob.scheduler import Scheduler
 
-    node_args, edge_args = graph_args(nodes)
+    node_args, edge_args = epoch_graph_args(name)
     specs = {n: NodeSpecification(type="bench.node", id=n) for n, _, _ in node_args}
     edges = [Edge(source_node=s, source_signal=g, target_node=t, target_slot=x, required=r)
              for s, g, t, x, r in edge_args]  # fmt: skip
-    scheduler = Scheduler(nodes=specs, edges=edges)
+    return Scheduler(nodes=specs, edges=edges), len(node_args)
+
+
+def drive(scheduler) -> int:
+    """One epoch through noob's wrapper, as the sync runner does: ``iter_epoch`` batches of
+    ``NodeReady`` meta events, one ``update`` per batch with one event per node."""
+    ran = 0
+    for batch in scheduler.iter_epoch():
+        events = [
+            {"epoch": ready["epoch"], "node_id": ready["value"], "signal": "value", "value": 1}
+            for ready in batch
+        ]
+        ran += len(events)
+        scheduler.update(events)
+    return ran
+
+
+def per_node(repeats: int, name: str = "layered_1000") -> list[float]:
+    """µs per node of one epoch through noob's Scheduler wrapper."""
+    scheduler, nodes = noob_scheduler(name)
     out = []
     for _ in range(repeats):
         start = time.perf_counter()
-        ran = 0
-        for batch in scheduler.iter_epoch():
-            events = [
-                {"epoch": ready["epoch"], "node_id": ready["value"], "signal": "value", "value": 1}
-                for ready in batch
-            ]
-            ran += len(events)
-            scheduler.update(events)
+        ran = drive(scheduler)
         elapsed = time.perf_counter() - start
         assert ran == nodes, ran
         out.append(elapsed / nodes * 1e6)
     return out
 
 
-def per_node_raw(repeats: int, nodes: int = 1_000) -> list[float]:
-    """µs per node of one epoch driven on noob_core.Scheduler directly (no noob): the
-    runner's calls without noob's meta events (is_active_at, get_ready_at, update)."""
-    from noob_core import Scheduler
+class _Replay:
+    """Stands in for the core under noob's wrapper: answers each call with what the real
+    core answered in a recorded run, so timing the wrapper on it measures noob's own
+    Python (plus one trivial Python call per core call)."""
 
-    scheduler = Scheduler(*graph_args(nodes))
+    def __init__(self, answers: list) -> None:
+        self.answers = answers
+        self.at = 0
+
+    def _next(self, *args):
+        answer = self.answers[self.at]
+        self.at += 1
+        return answer
+
+    first_active_epoch = add_epoch = epoch_completed = is_active_at = _next
+    get_ready_at = update = _next
+
+    @property
+    def exhausted(self):
+        return self._next()
+
+
+class _Recorder:
+    def __init__(self, core, answers: list) -> None:
+        self.core = core
+        self.answers = answers
+
+    def __getattr__(self, name):
+        if name == "exhausted":
+            value = self.core.exhausted
+            self.answers.append(value)
+            return value
+        method = getattr(self.core, name)
+
+        def call(*args):
+            value = method(*args)
+            self.answers.append(value)
+            return value
+
+        return call
+
+
+def per_node_noob_python(repeats: int, name: str = "layered_1000") -> list[float]:
+    """µs per node of noob's own Python in ``per_node``: the same loop with the core
+    replaced by a replay of its recorded answers."""
     out = []
     for _ in range(repeats):
-        epoch = scheduler.first_active_epoch() or scheduler.add_epoch()
+        scheduler, nodes = noob_scheduler(name)
+        answers: list = []
+        scheduler._core = _Recorder(scheduler._core, answers)
+        assert drive(scheduler) == nodes
+        scheduler._core = _Replay(answers)
         start = time.perf_counter()
+        ran = drive(scheduler)
+        elapsed = time.perf_counter() - start
+        assert ran == nodes, ran
+        out.append(elapsed / nodes * 1e6)
+    return out
+
+
+def per_node_raw(repeats: int, name: str = "layered_1000") -> list[float]:
+    """µs per node of one epoch driven on noob_core.Scheduler directly (no noob): the
+    runner's calls without noob's meta events (add_epoch, is_active_at, get_ready_at,
+    update per batch)."""
+    from noob_core import Scheduler
+
+    node_args, edge_args = epoch_graph_args(name)
+    scheduler = Scheduler(node_args, edge_args)
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        epoch = scheduler.add_epoch()
         ran = 0
         while scheduler.is_active_at(epoch):
             batch = scheduler.get_ready_at(epoch)
             ran += len(batch)
             scheduler.update([(e, node, "value", False, False) for e, node in batch])
         elapsed = time.perf_counter() - start
-        assert ran == nodes, ran
-        out.append(elapsed / nodes * 1e6)
+        assert ran == len(node_args), ran
+        out.append(elapsed / len(node_args) * 1e6)
     return out
+
+
+EPOCH_OPS = {
+    "hash(e)": "hash(e)",
+    "e == f": "e == f",
+    "dict[e]": "d[e]",
+    "Epoch(3)": "Epoch(3)",
+    "s.parents": "s.parents",
+    "e + 1": "e + 1",
+    "e / (node, i)": "e / ('m', 1)",
+}
+
+
+def epoch_ops() -> dict[str, float]:
+    """ns per Epoch operation (``s`` has two path segments)."""
+    import timeit
+
+    from noob_core import Epoch
+
+    scope = {"Epoch": Epoch, "e": Epoch(3), "f": Epoch(3), "s": Epoch(3, [("m", 1), ("n", 2)]),
+             "d": {Epoch(i): i for i in range(100)}}  # fmt: skip
+    number = 100_000
+    return {
+        name: min(timeit.repeat(stmt, globals=scope, number=number, repeat=3)) / number * 1e9
+        for name, stmt in EPOCH_OPS.items()
+    }
 
 
 def construction(n: int, repeats: int) -> list[float]:
@@ -147,77 +260,100 @@ def process(repeats: int, calls: int = 300) -> list[float]:
 
 
 def measure(which: str, repeats: int, max_nodes: int) -> dict:
+    """Every row once (each the median of ``repeats`` runs in this process)."""
     import noob_core
 
+    med = statistics.median
     result: dict = {"noob_core": f"{noob_core.__file__} ({getattr(noob_core, '__version__', '0.2.x')})"}
     if which in ("all", "per_node"):
-        result["per_node_us"] = per_node(repeats)
-        result["per_node_raw_us"] = per_node_raw(repeats)
+        for name in EPOCH_GRAPHS:
+            result[f"wrapper {name}"] = med(per_node(repeats, name))
+            result[f"raw {name}"] = med(per_node_raw(repeats, name))
+        result["noob python layered_1000"] = med(per_node_noob_python(repeats))
+        result["epoch_ops"] = epoch_ops()
     if which in ("all", "construction"):
         result["construction_ms"] = {
-            n: construction(n, 1 if n >= 10_000 else repeats) for n in GRAPHS if n <= max_nodes
+            n: med(construction(n, 1 if n >= 10_000 else repeats)) for n in GRAPHS if n <= max_nodes
         }
         if 10_000 <= max_nodes:
-            result["add_epoch_10000_us"] = add_epoch(10_000, repeats)
+            result["add_epoch_10000_us"] = med(add_epoch(10_000, repeats))
     if which in ("all", "process"):
-        result["process_us"] = process(repeats)
+        result["process_us"] = med(process(repeats))
     return result
 
 
 # ----- orchestration ---------------------------------------------------------------------
 
 
-def run_oracle(python: str, which: str, repeats: int, max_nodes: int) -> dict:
-    import noob
-
-    noob_dir = str(Path(noob.__file__).resolve().parents[1])
+def run_side(python: str, which: str, repeats: int, max_nodes: int, extra_path: str | None) -> dict:
     code = (
         "import sys, json; "
-        f"sys.path.append({noob_dir!r}); sys.path.insert(0, {str(HERE.parent)!r}); "
+        + (f"sys.path.append({extra_path!r}); " if extra_path else "")
+        + f"sys.path.insert(0, {str(HERE.parent)!r}); "
         "import bench_noob as b; "
         f"print(json.dumps(b.measure({which!r}, {repeats}, {max_nodes})))"
     )
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ)
+    if extra_path:  # the oracle side: its own noob_core, never ours from PYTHONPATH
+        env.pop("PYTHONPATH", None)
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (one process per side each)")
+    parser.add_argument("--inner", type=int, default=3, help="runs per row inside each process (median)")
     parser.add_argument("--oracle-python", default="/work/oraclevenv/bin/python")
     parser.add_argument("--oracle-max-nodes", type=int, default=2_000)
+    parser.add_argument("--which", default="all", choices=["all", "per_node", "construction", "process"])
     args = parser.parse_args()
 
-    ours = measure("all", args.repeats, max(GRAPHS))
-    try:
-        oracle = run_oracle(args.oracle_python, "all", args.repeats, args.oracle_max_nodes)
-    except (OSError, subprocess.CalledProcessError) as error:
-        print(f"noob-core 0.2.1 side not run: {error}", file=sys.stderr)
-        oracle = {}
+    import noob
 
-    med = statistics.median
-    print(f"ours:   {ours['noob_core']}")
-    print(f"oracle: {oracle.get('noob_core', '(not run)')}")
-    print()
+    noob_dir = str(Path(noob.__file__).resolve().parents[1])
+    ours_runs, oracle_runs = [], []
+    for _ in range(args.repeats):  # interleaved: ours, then theirs, each round
+        ours_runs.append(run_side(sys.executable, args.which, args.inner, max(GRAPHS), None))
+        try:
+            oracle_runs.append(run_side(args.oracle_python, args.which, args.inner, args.oracle_max_nodes, noob_dir))
+        except (OSError, subprocess.CalledProcessError) as error:
+            print(f"noob-core 0.2.1 side not run: {error}", file=sys.stderr)
+
+    def med(runs: list[dict], *path: str) -> float | None:
+        values = []
+        for run in runs:
+            for key in path:
+                run = run.get(key) if isinstance(run, dict) else None
+            if run is not None:
+                values.append(run)
+        return statistics.median(values) if values else None
+
+    print(f"ours:   {ours_runs[0]['noob_core']}")
+    print(f"oracle: {oracle_runs[0]['noob_core'] if oracle_runs else '(not run)'}")
+    print(f"medians of {args.repeats} interleaved rounds x {args.inner} runs\n")
     print("| measurement | noob_core (ours) | noob-core 0.2.1 | ratio |")
     print("|---|---:|---:|---:|")
 
-    def row(name: str, mine: float, theirs: float | None, unit: str) -> None:
+    def row(name: str, path: tuple[str, ...], unit: str) -> None:
+        mine, theirs = med(ours_runs, *path), med(oracle_runs, *path)
+        if mine is None:
+            return
         ratio = f"{theirs / mine:.1f}x" if theirs else "-"
         other = f"{theirs:,.2f} {unit}" if theirs else "-"
         print(f"| {name} | {mine:,.2f} {unit} | {other} | {ratio} |")
 
-    row("per node, 1,000-node epoch via noob's Scheduler", med(ours["per_node_us"]),
-        med(oracle["per_node_us"]) if oracle else None, "µs")  # fmt: skip
-    row("per node, same epoch on the core directly", med(ours["per_node_raw_us"]),
-        med(oracle["per_node_raw_us"]) if oracle else None, "µs")  # fmt: skip
-    for n, times in ours["construction_ms"].items():
-        theirs = oracle.get("construction_ms", {}).get(str(n))
-        row(f"Scheduler(...) {int(n):,} nodes", med(times), med(theirs) if theirs else None, "ms")
-    theirs = oracle.get("add_epoch_10000_us")
-    row("add_epoch, 10,000 nodes", med(ours["add_epoch_10000_us"]), med(theirs) if theirs else None, "µs")
-    row("SynchronousRunner.process(), example tube", med(ours["process_us"]),
-        med(oracle["process_us"]) if oracle else None, "µs")  # fmt: skip
+    for name in EPOCH_GRAPHS:
+        row(f"per node, {name} epoch via noob's Scheduler wrapper", (f"wrapper {name}",), "µs")
+        row(f"per node, {name} epoch on the core directly", (f"raw {name}",), "µs")
+    row("per node, noob's own Python in the layered_1000 wrapper row (core replayed)",
+        ("noob python layered_1000",), "µs")  # fmt: skip
+    for op in EPOCH_OPS:
+        row(f"Epoch `{op}`", ("epoch_ops", op), "ns")
+    for n in GRAPHS:
+        row(f"Scheduler(...) {n:,} nodes", ("construction_ms", str(n)), "ms")
+    row("add_epoch, 10,000 nodes", ("add_epoch_10000_us",), "µs")
+    row("SynchronousRunner.process(), example tube", ("process_us",), "µs")
 
 
 if __name__ == "__main__":
