@@ -8,6 +8,7 @@ any scheduler.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -71,29 +72,83 @@ def test_synchronous_runner_runs_the_example_tube():
     assert tube.scheduler.epoch_log >= set(range(EPOCHS))
 
 
-@pytest.mark.skip(
-    reason="OPEN: noob's AsyncRunner on this tube sometimes hangs (seen on 3.11 and 3.13) or "
-    "returns None (None also seen with noob-core 0.2.1); not yet diagnosed, so it cannot gate CI"
-)
+STALL = Path(__file__).resolve().parent / "noob_async_stall.json"
+
+
 def test_async_runner_runs_the_example_tube():
+    # noob's AsyncRunner runs nodes concurrently, so the order of its scheduler calls varies
+    # from run to run; some orders stall an epoch for good (see the next test and
+    # docs/noob-dropin.md), with noob-core 0.2.1 as with this package. What is guaranteed:
+    # every value returned is right, and a stall is that known one, never a wrong answer.
     from noob import Tube
     from noob.runner import AsyncRunner
 
-    async def run() -> list:
-        runner = AsyncRunner(Tube.from_specification(TUBE))
+    tube = Tube.from_specification(TUBE)
+
+    async def run() -> tuple[list, bool]:
+        runner = AsyncRunner(tube)
         await runner.init()
+        got: list = []
         try:
-            return [await runner.process() for _ in range(EPOCHS)]
+            for _ in range(EPOCHS):
+                try:
+                    got.append(await asyncio.wait_for(runner.process(), timeout=10))
+                except asyncio.TimeoutError:
+                    return got, True
+            return got, False
         finally:
             await runner.deinit()
 
-    results = asyncio.run(run())
-    # noob's AsyncRunner sometimes returns None for an epoch of this tube (a race inside
-    # noob: seen with noob-core 0.2.1 as well, mostly on Python 3.13); every value it does
-    # return must be the right one, and most epochs must return.
+    results, stalled = asyncio.run(run())
     for epoch, result in enumerate(results):
+        # None: noob's AsyncRunner sometimes returns nothing for an epoch of this tube
+        # (seen with noob-core 0.2.1 as well); every value it does return must be right
         assert result is None or result == expected(epoch), (epoch, result)
+    if stalled:
+        core = tube.scheduler._core
+        epoch = core.first_active_epoch()
+        state = core.get_epoch_state(epoch)
+        assert core.is_active_at(epoch) and core.get_ready_at(epoch) == []
+        assert state["out"] & state["done"] and state["npassedout"] > state["nfinished"], state
+        pytest.xfail(f"noob's AsyncRunner stalled in epoch {epoch} (known, see test below)")
     assert sum(result is not None for result in results) > EPOCHS // 2, results
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        wire = value["epoch"]
+        return noob_core.Epoch(wire) if isinstance(wire, int) else noob_core.Epoch(wire[0], [tuple(s) for s in wire[1:]])
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value
+
+
+def test_async_runner_stall_is_noob_core_behaviour():
+    # The scheduler calls noob's AsyncRunner made in a run that hung (recorded from this
+    # package; replayed on noob-core 0.2.1 they give the same answers, call for call, and
+    # the same final state). Subepoch runs of `choose` (its inputs are optional, so it is
+    # ready in each `spread` subepoch) finish `("choose", "value")` in the parent epoch
+    # before the parent's `choose` is handed out; handing it out then marks that signal
+    # out again, so the parent can never finish (npassedout 25 > nfinished 24) and the
+    # runner waits forever for a node that is not running.
+    from noob import Tube
+
+    core = Tube.from_specification(TUBE).scheduler._core
+    calls = json.loads(STALL.read_text())
+    for name, args, answer in calls:
+        if args is None:
+            got = repr(getattr(core, name))
+        else:
+            args = [_decode(arg) for arg in args]
+            if name == "update":  # events are tuples
+                args = [[tuple(event) for event in args[0]]]
+            got = repr(getattr(core, name)(*args))
+        assert got == answer, (name, args)
+    epoch = core.first_active_epoch()
+    state = core.get_epoch_state(epoch)
+    assert epoch == noob_core.Epoch(3) and core.is_active_at(epoch) and core.get_ready_at(epoch) == []
+    assert state["out"] == {("choose", "value")} and ("choose", "value") in state["done"]
+    assert (state["npassedout"], state["nfinished"]) == (25, 24)
 
 
 def test_a_disabled_node_blocks_what_requires_it():
