@@ -589,7 +589,7 @@ typedef struct {
     PyObject_HEAD
     noob_epoch_scheduler *handle; /* NULL until _build */
     noob_words words;             /* the last list the library returned */
-    PyObject *event_ids;          /* dict (node, signal) -> (node id, signal id) | None */
+    PyObject *event_ids;          /* dict node -> dict signal -> (node id, signal id) | None */
     int building;
 } SchedObject;
 
@@ -690,19 +690,54 @@ static PyObject *decode_epochs(const uint32_t *w, size_t len) {
     return list;
 }
 
-static PyObject *ended(SchedObject *s) { return decode_epochs(s->words.words, s->words.len); }
+/* A private copy of the scheduler's last output view. Decoding allocates Python objects,
+ * which can run a garbage collection, finalizers and so another thread that calls this
+ * scheduler and overwrites the view: never decode from the library's buffer itself. */
+typedef struct {
+    uint32_t *w;
+    size_t len;
+    uint32_t stack[256];
+} ViewCopy;
+
+static int copy_view(ViewCopy *c, const noob_words *view) {
+    c->len = view->len;
+    c->w = c->stack;
+    if (view->len > 256) {
+        c->w = PyMem_Malloc(view->len * sizeof(uint32_t));
+        if (c->w == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    if (view->len) memcpy(c->w, view->words, view->len * sizeof(uint32_t));
+    return 0;
+}
+
+static void free_view(ViewCopy *c) {
+    if (c->w != c->stack) PyMem_Free(c->w);
+}
+
+static PyObject *ended(SchedObject *s) {
+    ViewCopy c;
+    if (copy_view(&c, &s->words) < 0) return NULL;
+    PyObject *out = decode_epochs(c.w, c.len);
+    free_view(&c);
+    return out;
+}
 
 static PyObject *words_list(const noob_words *view) {
-    PyObject *list = PyList_New((Py_ssize_t)view->len);
-    if (list == NULL) return NULL;
-    for (size_t i = 0; i < view->len; i++) {
-        PyObject *v = PyLong_FromUnsignedLong(view->words[i]);
+    ViewCopy c;
+    if (copy_view(&c, view) < 0) return NULL;
+    PyObject *list = PyList_New((Py_ssize_t)c.len);
+    for (size_t i = 0; list != NULL && i < c.len; i++) {
+        PyObject *v = PyLong_FromUnsignedLong(c.w[i]);
         if (v == NULL) {
-            Py_DECREF(list);
-            return NULL;
+            Py_CLEAR(list);
+            break;
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, v);
     }
+    free_view(&c);
     return list;
 }
 
@@ -763,13 +798,17 @@ static void sched_dealloc(PyObject *self) {
 }
 
 /* _build(node_names, node_flags, edge_names, edge_required): the encoded graph (see
- * noob_epoch_scheduler_new); the build releases the GIL (it is the one long call). */
+ * noob_epoch_scheduler_new), once per object; the build releases the GIL (it is the one
+ * long call, and the object has no handle to race on yet). */
 static PyObject *sched_build(SchedObject *s, PyObject *args) {
     Py_buffer nn, nf, en, er;
     if (!PyArg_ParseTuple(args, "y*y*y*y*:_build", &nn, &nf, &en, &er)) return NULL;
     PyObject *result = NULL;
-    if (s->building) {
-        PyErr_SetString(PyExc_RuntimeError, "Scheduler is being built by another thread");
+    /* Built once: a handle never changes while its object lives, so a method may hold it
+     * across Python code (argument fallbacks) without it being freed underneath. */
+    if (s->building || s->handle != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, s->building ? "Scheduler is being built by another thread"
+                                                        : "Scheduler is already initialised");
         goto done;
     }
     s->building = 1;
@@ -784,12 +823,7 @@ static PyObject *sched_build(SchedObject *s, PyObject *args) {
         raise_code(code);
         goto done;
     }
-    noob_epoch_scheduler *old = s->handle;
     s->handle = built;
-    s->words.words = NULL;
-    s->words.len = 0;
-    PyDict_Clear(s->event_ids);
-    noob_epoch_scheduler_free(old);
     result = Py_NewRef(Py_None);
 done:
     PyBuffer_Release(&nn);
@@ -893,10 +927,15 @@ static PyObject *ready_list(SchedObject *s, bool all, EpochArg *a) {
     if (h == NULL) return NULL;
     noob_result code = noob_epoch_scheduler_get_ready(h, all, a->root, a->path, a->depth, &s->words);
     if (code) return raise_code(code);
-    const uint32_t *w = s->words.words;
-    size_t len = s->words.len, i = 0;
+    ViewCopy c;
+    if (copy_view(&c, &s->words) < 0) return NULL;
+    const uint32_t *w = c.w;
+    size_t len = c.len, i = 0;
     PyObject *list = PyList_New(0);
-    if (list == NULL) return NULL;
+    if (list == NULL) {
+        free_view(&c);
+        return NULL;
+    }
     while (i < len) {
         size_t end = i + 2 + 2 * (size_t)w[i];
         if (end >= len || end + 1 + w[end] > len) {
@@ -919,8 +958,10 @@ static PyObject *ready_list(SchedObject *s, bool all, EpochArg *a) {
         Py_DECREF(epoch);
         i = end + 1 + count;
     }
+    free_view(&c);
     return list;
 fail:
+    free_view(&c);
     Py_DECREF(list);
     return NULL;
 }
@@ -1067,10 +1108,10 @@ static PyObject *sched_update(SchedObject *s, PyObject *events) {
         if ((no_event != Py_True && no_event != Py_False) || (exhausted != Py_True && exhausted != Py_False))
             goto bail;
         if (!PyUnicode_CheckExact(node) || !PyUnicode_CheckExact(signal)) goto bail;
-        PyObject *key = PyTuple_Pack(2, node, signal);
-        if (key == NULL) goto fail;
-        PyObject *ids = PyDict_GetItemWithError(s->event_ids, key);
-        Py_DECREF(key);
+        /* No allocation in this loop (it could collect garbage, run finalizers, switch
+         * threads and free the borrowed events): nested dicts, looked up by exact str. */
+        PyObject *per_node = PyDict_GetItemWithError(s->event_ids, node);
+        PyObject *ids = per_node && PyDict_CheckExact(per_node) ? PyDict_GetItemWithError(per_node, signal) : NULL;
         if (ids == NULL) {
             if (PyErr_Occurred()) goto fail;
             goto bail; /* first sight of this pair: the Python path resolves and caches it */
@@ -1147,7 +1188,7 @@ static PyObject *sched_event_ids(SchedObject *s, void *c) { return Py_NewRef(s->
 
 static PyGetSetDef sched_getset[] = {
     {"exhausted", (getter)sched_exhausted, NULL, "No more useful work can be done until re-initialised.", NULL},
-    {"_event_ids", (getter)sched_event_ids, NULL, "(node, signal) -> (node id, signal id) | None.", NULL},
+    {"_event_ids", (getter)sched_event_ids, NULL, "node -> signal -> (node id, signal id) | None.", NULL},
     {NULL},
 };
 

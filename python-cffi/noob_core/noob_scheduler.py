@@ -225,10 +225,11 @@ class Scheduler(_SchedulerBase):
                     _bool(exhausted)
                 flags |= 2
             try:
-                ids = cache[node, signal]
+                ids = cache[node][signal]
             except (KeyError, TypeError):
-                key = (_str(node), _str(signal))
-                ids = cache[key] = self._event_item_ids(node, signal)
+                _str(node), _str(signal)
+                ids = self._event_item_ids(node, signal)
+                cache.setdefault(node, {})[signal] = ids
             k = _coerce_epoch(epoch)._k
             if ids is None:
                 continue  # a node the process never saw is in no graph: noob-core drops it

@@ -132,6 +132,9 @@ def test_scheduler_unknown_names_and_unbuilt_handle():
         s.done(Epoch(0), "nat_a", "never_a_signal")
     with pytest.raises(ValueError):
         s._update_words([0, 1, 2])  # malformed encoding: the library refuses it
+    with pytest.raises(RuntimeError, match="already initialised"):
+        s.__init__(NODES, EDGES)  # the handle never changes under a live object
+    assert s.get_ready_at(s.add_epoch())[0][1] == "nat_a"
     unbuilt = Scheduler.__new__(Scheduler)
     with pytest.raises(RuntimeError, match="not initialised"):
         unbuilt.add_epoch()
