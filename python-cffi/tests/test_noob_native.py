@@ -198,3 +198,41 @@ def test_no_memory_growth():
     finally:
         tracemalloc.stop()
     assert grown < 64 * 1024, grown
+
+
+def test_threads_share_a_scheduler():
+    # No Python-level lock any more: the GIL, held through every call on the handle,
+    # serialises threads. Each thread drives its own epochs to the end on one scheduler.
+    import threading
+
+    nodes = [(f"thr_{i}", True, None) for i in range(20)]
+    edges = [(f"thr_{i}", "value", f"thr_{i + 1}", "x", True) for i in range(19)]
+    s = Scheduler(nodes, edges)
+    finished: list[int] = []
+    errors: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            for _ in range(50):
+                epoch = s.add_epoch()
+                while s.is_active_at(epoch):
+                    ready = s.get_ready_at(epoch)
+                    s.update([(e, node, "value", False, False) for e, node in ready])
+                assert s.epoch_completed(epoch)
+                finished.append(epoch.root)
+        except BaseException as error:  # reported below, with the thread's traceback
+            errors.append(error)
+
+    threads = [threading.Thread(target=drive) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    assert len(set(finished)) == 200  # every epoch its own (roots need not be consecutive)
+    assert s.epoch_log >= set(finished)
