@@ -124,17 +124,15 @@ fn epochs_c_abi(c: &mut Criterion) {
     use noob_core::ffi::result::noob_result::NOOB_OK;
     use std::ptr::{null, null_mut};
     let (nodes, edges) = graph(100, 100, true);
-    let mut node_text = String::new();
-    for (n, _, _) in &nodes {
-        node_text.push_str(n);
-        node_text.push('\0');
-    }
+    let node_text: String = nodes.iter().map(|(n, _, _)| n.as_str()).collect();
+    let node_lens: Vec<usize> = nodes.iter().map(|(n, _, _)| n.len()).collect();
     let flags = vec![NOOB_NODE_ENABLED; nodes.len()];
     let mut edge_text = String::new();
+    let mut edge_lens = Vec::new();
     for (a, b, c, d, _) in &edges {
         for name in [a, b, c, d] {
             edge_text.push_str(name);
-            edge_text.push('\0');
+            edge_lens.push(name.len());
         }
     }
     let required: Vec<u8> = edges.iter().map(|e| u8::from(e.4)).collect();
@@ -150,10 +148,12 @@ fn epochs_c_abi(c: &mut Criterion) {
                     noob_epoch_scheduler_new(
                         node_text.as_ptr().cast(),
                         node_text.len(),
+                        node_lens.as_ptr(),
                         flags.as_ptr(),
                         flags.len(),
                         edge_text.as_ptr().cast(),
                         edge_text.len(),
+                        edge_lens.as_ptr(),
                         required.as_ptr(),
                         required.len(),
                         &mut s,

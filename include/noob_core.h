@@ -1313,28 +1313,39 @@ noob_result noob_item_lookup_signal(const char *node,
 noob_result noob_item_describe(uint32_t id, struct noob_item *item_out);
 
 /**
- * `Scheduler(nodes, edges)`. `node_names` holds the node ids, each followed by a NUL
- * byte (`"".join(n + "\0" for n in names)`), `node_flags[i]` the flags of node `i`
- * (`NOOB_NODE_*`); `edge_names` holds four names per edge (source, signal, target, slot),
- * each followed by a NUL byte, and `edge_required[i]` is 1 for a required edge, 0 for an
- * optional one. Names must not contain NUL bytes (empty names are fine). A repeated node keeps its first position and its last flags.
- * Writes the new scheduler to `*scheduler_out`; free it with `noob_epoch_scheduler_free`.
+ * `Scheduler(nodes, edges)`. Names are UTF-8 and passed back to back, with their byte
+ * lengths beside them (names may be empty and may contain any character, NUL included):
+ * node `i` is named by the `node_name_lens[i]` bytes of `node_names` after the earlier
+ * names, and `node_flags[i]` holds its flags (`NOOB_NODE_*`); edge `j` is named by the
+ * four names `4j .. 4j + 4` (source, signal, target, slot) of `edge_names`, whose lengths
+ * are `edge_name_lens[4j .. 4j + 4]`, and `edge_required[j]` is 1 for a required edge, 0
+ * for an optional one. Each `*_lens` array must sum to its text's length. A repeated node
+ * keeps its first position and its last flags. Writes the new scheduler to
+ * `*scheduler_out`; free it with `noob_epoch_scheduler_free`. The arrays are only read
+ * during the call.
  *
- * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT`
- * (the counts do not match the names, a flag or `required` value out of range).
+ * Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8` (a text is not UTF-8, or a
+ * length cuts a character in two), `NOOB_ERR_INVALID_ARGUMENT` (the lengths do not sum to
+ * the text's length, `edge_count * 4` overflows, a `*_lens` array is misaligned, a flag
+ * or `required` value is out of range). `*scheduler_out` is written only on success.
  *
  * Thread safety: safe from any thread.
  *
  * # Safety
- * Each pointer must be NULL or readable for its length (`node_flags` for `node_count`
- * bytes, `edge_required` for `edge_count` bytes); `scheduler_out` NULL or writable.
+ * Each pointer must be NULL (only with a zero length or count) or readable for its length:
+ * `node_names` for `node_names_len` bytes, `node_name_lens` for `node_count` entries,
+ * `node_flags` for `node_count` bytes, `edge_names` for `edge_names_len` bytes,
+ * `edge_name_lens` for `4 * edge_count` entries, `edge_required` for `edge_count` bytes;
+ * `scheduler_out` NULL or writable.
  */
 noob_result noob_epoch_scheduler_new(const char *node_names,
                                      size_t node_names_len,
+                                     const size_t *node_name_lens,
                                      const uint8_t *node_flags,
                                      size_t node_count,
                                      const char *edge_names,
                                      size_t edge_names_len,
+                                     const size_t *edge_name_lens,
                                      const uint8_t *edge_required,
                                      size_t edge_count,
                                      struct noob_epoch_scheduler **scheduler_out);

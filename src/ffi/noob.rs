@@ -19,7 +19,7 @@
 //! Their detail message (after the `function: ` prefix) is noob-core's message: for 40 and
 //! 41 just the epoch's repr.
 
-use super::boundary::{guard, handle, out_ptr, text, Failure};
+use super::boundary::{array, guard, handle, out_ptr, text, Failure};
 use super::result::noob_result;
 use crate::noob::intern::{self, ItemKind};
 use crate::noob::{Epoch, NoobError, Scheduler, UpdateEvent};
@@ -221,17 +221,40 @@ unsafe fn scheduler_mut<'a>(
     })
 }
 
-/// Splits names that are each followed by a NUL byte.
-fn split_names<'a>(text: &'a str, name: &str) -> Result<Vec<&'a str>, Failure> {
-    if text.is_empty() {
-        return Ok(Vec::new());
+/// Cuts `text` into `lens.len()` names lying back to back (name `i` is `lens[i]` bytes);
+/// the lengths must sum to `text.len()` and each cut must fall between UTF-8 characters.
+fn cut_names<'a>(text: &'a str, lens: &[usize], name: &str) -> Result<Vec<&'a str>, Failure> {
+    let mut names = Vec::with_capacity(lens.len());
+    let mut start = 0usize;
+    for (i, &len) in lens.iter().enumerate() {
+        let end = start
+            .checked_add(len)
+            .filter(|&end| end <= text.len())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "`{name}_lens[{i}]` = {len} runs past the {} bytes of `{name}s`",
+                    text.len()
+                ))
+            })?;
+        let part = text.get(start..end).ok_or_else(|| {
+            Failure::new(
+                noob_result::NOOB_ERR_INVALID_UTF8,
+                format!(
+                    "`{name}_lens[{i}]` cuts `{name}s` inside a UTF-8 character (name {i} \
+                     spans bytes {start}..{end})"
+                ),
+            )
+        })?;
+        names.push(part);
+        start = end;
     }
-    let Some(body) = text.strip_suffix('\0') else {
+    if start != text.len() {
         return Err(invalid(format!(
-            "`{name}` must end with a NUL byte (every name is followed by one)"
+            "`{name}_lens` sum to {start}, not the {} bytes of `{name}s`",
+            text.len()
         )));
-    };
-    Ok(body.split('\0').collect())
+    }
+    Ok(names)
 }
 
 // ----- items ------------------------------------------------------------------------------
@@ -372,29 +395,40 @@ pub unsafe extern "C" fn noob_item_describe(id: u32, item_out: *mut noob_item) -
 
 // ----- construction -----------------------------------------------------------------------
 
-/// `Scheduler(nodes, edges)`. `node_names` holds the node ids, each followed by a NUL
-/// byte (`"".join(n + "\0" for n in names)`), `node_flags[i]` the flags of node `i`
-/// (`NOOB_NODE_*`); `edge_names` holds four names per edge (source, signal, target, slot),
-/// each followed by a NUL byte, and `edge_required[i]` is 1 for a required edge, 0 for an
-/// optional one. Names must not contain NUL bytes (empty names are fine). A repeated node keeps its first position and its last flags.
-/// Writes the new scheduler to `*scheduler_out`; free it with `noob_epoch_scheduler_free`.
+/// `Scheduler(nodes, edges)`. Names are UTF-8 and passed back to back, with their byte
+/// lengths beside them (names may be empty and may contain any character, NUL included):
+/// node `i` is named by the `node_name_lens[i]` bytes of `node_names` after the earlier
+/// names, and `node_flags[i]` holds its flags (`NOOB_NODE_*`); edge `j` is named by the
+/// four names `4j .. 4j + 4` (source, signal, target, slot) of `edge_names`, whose lengths
+/// are `edge_name_lens[4j .. 4j + 4]`, and `edge_required[j]` is 1 for a required edge, 0
+/// for an optional one. Each `*_lens` array must sum to its text's length. A repeated node
+/// keeps its first position and its last flags. Writes the new scheduler to
+/// `*scheduler_out`; free it with `noob_epoch_scheduler_free`. The arrays are only read
+/// during the call.
 ///
-/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8`, `NOOB_ERR_INVALID_ARGUMENT`
-/// (the counts do not match the names, a flag or `required` value out of range).
+/// Errors: `NOOB_ERR_NULL_POINTER`, `NOOB_ERR_INVALID_UTF8` (a text is not UTF-8, or a
+/// length cuts a character in two), `NOOB_ERR_INVALID_ARGUMENT` (the lengths do not sum to
+/// the text's length, `edge_count * 4` overflows, a `*_lens` array is misaligned, a flag
+/// or `required` value is out of range). `*scheduler_out` is written only on success.
 ///
 /// Thread safety: safe from any thread.
 ///
 /// # Safety
-/// Each pointer must be NULL or readable for its length (`node_flags` for `node_count`
-/// bytes, `edge_required` for `edge_count` bytes); `scheduler_out` NULL or writable.
+/// Each pointer must be NULL (only with a zero length or count) or readable for its length:
+/// `node_names` for `node_names_len` bytes, `node_name_lens` for `node_count` entries,
+/// `node_flags` for `node_count` bytes, `edge_names` for `edge_names_len` bytes,
+/// `edge_name_lens` for `4 * edge_count` entries, `edge_required` for `edge_count` bytes;
+/// `scheduler_out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn noob_epoch_scheduler_new(
     node_names: *const c_char,
     node_names_len: usize,
+    node_name_lens: *const usize,
     node_flags: *const u8,
     node_count: usize,
     edge_names: *const c_char,
     edge_names_len: usize,
+    edge_name_lens: *const usize,
     edge_required: *const u8,
     edge_count: usize,
     scheduler_out: *mut *mut noob_epoch_scheduler,
@@ -410,21 +444,20 @@ pub unsafe extern "C" fn noob_epoch_scheduler_new(
         // SAFETY: as above.
         let required =
             unsafe { super::boundary::bytes(edge_required, edge_count, "edge_required") }?;
-        let names = split_names(names_text, "node_names")?;
-        if names.len() != node_count {
-            return Err(invalid(format!(
-                "`node_names` holds {} names for node_count {node_count}",
-                names.len()
-            )));
-        }
-        let edge_parts = split_names(edges_text, "edge_names")?;
-        if edge_parts.len() != edge_count * 4 {
-            return Err(invalid(format!(
-                "`edge_names` holds {} names; edge_count {edge_count} needs {}",
-                edge_parts.len(),
-                edge_count * 4
-            )));
-        }
+        let edge_name_count = edge_count.checked_mul(4).ok_or_else(|| {
+            invalid(format!(
+                "edge_count {edge_count} is larger than any array can be"
+            ))
+        })?;
+        // SAFETY: caller guarantees `node_count` and `4 * edge_count` readable lengths.
+        let (node_lens, edge_lens) = unsafe {
+            (
+                array(node_name_lens, node_count, "node_name_lens")?,
+                array(edge_name_lens, edge_name_count, "edge_name_lens")?,
+            )
+        };
+        let names = cut_names(names_text, node_lens, "node_name")?;
+        let edge_parts = cut_names(edges_text, edge_lens, "edge_name")?;
         let mut nodes = Vec::with_capacity(node_count);
         for (i, (&name, &f)) in names.iter().zip(flags).enumerate() {
             if f & !(NOOB_NODE_ENABLED | NOOB_NODE_STATEFUL_SET | NOOB_NODE_STATEFUL) != 0

@@ -38,6 +38,15 @@ fn c(text: &[u8]) -> *const c_char {
     text.as_ptr().cast()
 }
 
+/// A name view from the library as text.
+///
+/// # Safety
+/// `p` must be readable for `n` bytes of UTF-8.
+unsafe fn text_of<'a>(p: *const c_char, n: usize) -> &'a str {
+    // SAFETY: forwarded contract.
+    std::str::from_utf8(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n) }).unwrap()
+}
+
 fn empty_words() -> noob_words {
     noob_words {
         words: null(),
@@ -77,23 +86,26 @@ fn signal_id(node: &str, signal: &str) -> u32 {
     id
 }
 
+/// Names back to back and their byte lengths, as `noob_epoch_scheduler_new` takes them.
+fn pack(names: &[&str]) -> (String, Vec<usize>) {
+    (names.concat(), names.iter().map(|n| n.len()).collect())
+}
+
 /// `a.x -> b.t` (required), `b.y -.-> c.u` (optional); `a` stateful. Node names get a
 /// per-check prefix so checks on parallel threads do not share graphs.
 fn scheduler(prefix: &str) -> *mut noob_epoch_scheduler {
-    let n = |s: &str| format!("{prefix}_{s}");
-    let node_text = format!("{}\0{}\0{}\0", n("a"), n("b"), n("c"));
+    let (a, b, c_) = (
+        format!("{prefix}_a"),
+        format!("{prefix}_b"),
+        format!("{prefix}_c"),
+    );
+    let (node_text, node_lens) = pack(&[&a, &b, &c_]);
     let flags = [
         NOOB_NODE_ENABLED | NOOB_NODE_STATEFUL_SET | NOOB_NODE_STATEFUL,
         NOOB_NODE_ENABLED,
         NOOB_NODE_ENABLED | NOOB_NODE_STATEFUL_SET,
     ];
-    let edge_text = format!(
-        "{}\0x\0{}\0t\0{}\0y\0{}\0u\0",
-        n("a"),
-        n("b"),
-        n("b"),
-        n("c")
-    );
+    let (edge_text, edge_lens) = pack(&[&a, "x", &b, "t", &b, "y", &c_, "u"]);
     let required = [1u8, 0];
     let mut s = null_mut();
     // SAFETY: valid texts, arrays and out pointer.
@@ -101,10 +113,12 @@ fn scheduler(prefix: &str) -> *mut noob_epoch_scheduler {
         noob_epoch_scheduler_new(
             c(node_text.as_bytes()),
             node_text.len(),
+            node_lens.as_ptr(),
             flags.as_ptr(),
             3,
             c(edge_text.as_bytes()),
             edge_text.len(),
+            edge_lens.as_ptr(),
             required.as_ptr(),
             2,
             &mut s,
@@ -307,80 +321,278 @@ fn item_describe() {
 fn scheduler_new() {
     let mut s = null_mut();
     let flags = [NOOB_NODE_ENABLED];
-    // SAFETY: pointers below are valid or NULL as stated.
+    let f = "noob_epoch_scheduler_new";
+    // SAFETY: pointers below are valid for their lengths, or NULL as stated.
     unsafe {
-        let call =
-            |names: &[u8], flags: &[u8], count: usize, edges: &[u8], req: &[u8], ec: usize, out| {
-                noob_epoch_scheduler_new(
-                    c(names),
-                    names.len(),
-                    flags.as_ptr(),
-                    count,
-                    c(edges),
-                    edges.len(),
-                    req.as_ptr(),
-                    ec,
-                    out,
-                )
-            };
-        let f = "noob_epoch_scheduler_new";
+        #[allow(clippy::type_complexity)]
+        let call = |(names, lens): (&[u8], &[usize]),
+                    flags: &[u8],
+                    count: usize,
+                    (edges, edge_lens): (&[u8], &[usize]),
+                    req: &[u8],
+                    ec: usize,
+                    out| {
+            noob_epoch_scheduler_new(
+                c(names),
+                names.len(),
+                lens.as_ptr(),
+                flags.as_ptr(),
+                count,
+                c(edges),
+                edges.len(),
+                edge_lens.as_ptr(),
+                req.as_ptr(),
+                ec,
+                out,
+            )
+        };
+        let none: (&[u8], &[usize]) = (b"", &[]);
         assert_fails(
-            call(b"a\0", &flags, 1, b"", &[], 0, null_mut()),
+            call((b"a", &[1]), &flags, 1, none, &[], 0, null_mut()),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        // NULL texts and arrays with non-zero lengths.
+        let one = [1usize];
+        let four = [1usize; 4];
+        assert_fails(
+            noob_epoch_scheduler_new(
+                null(),
+                1,
+                one.as_ptr(),
+                flags.as_ptr(),
+                1,
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                &mut s,
+            ),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_epoch_scheduler_new(null(), 2, flags.as_ptr(), 1, null(), 0, null(), 0, &mut s),
+            noob_epoch_scheduler_new(
+                c(b"a"),
+                1,
+                null(),
+                flags.as_ptr(),
+                1,
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                &mut s,
+            ),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            noob_epoch_scheduler_new(c(b"a\0"), 2, null(), 1, null(), 0, null(), 0, &mut s),
+            noob_epoch_scheduler_new(
+                c(b"a"),
+                1,
+                one.as_ptr(),
+                null(),
+                1,
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                &mut s,
+            ),
             NOOB_ERR_NULL_POINTER,
             f,
         );
         assert_fails(
-            call(b"a\xff\0", &flags, 1, b"", &[], 0, &mut s),
+            noob_epoch_scheduler_new(
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                c(b"axbt"),
+                4,
+                null(),
+                [1u8].as_ptr(),
+                1,
+                &mut s,
+            ),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        assert_fails(
+            noob_epoch_scheduler_new(
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                c(b"axbt"),
+                4,
+                four.as_ptr(),
+                null(),
+                1,
+                &mut s,
+            ),
+            NOOB_ERR_NULL_POINTER,
+            f,
+        );
+        // Invalid UTF-8 in either text; a length that cuts a character in two.
+        assert_fails(
+            call((INVALID_UTF8, &[5]), &flags, 1, none, &[], 0, &mut s),
             NOOB_ERR_INVALID_UTF8,
             f,
         );
-        // Names must each end with NUL; counts must match.
         assert_fails(
-            call(b"a", &flags, 1, b"", &[], 0, &mut s),
+            call(none, &[], 0, (INVALID_UTF8, &[1, 1, 1, 2]), &[1], 1, &mut s),
+            NOOB_ERR_INVALID_UTF8,
+            f,
+        );
+        let two = [NOOB_NODE_ENABLED; 2];
+        assert_fails(
+            call(("é".as_bytes(), &[1, 1]), &two, 2, none, &[], 0, &mut s),
+            NOOB_ERR_INVALID_UTF8,
+            f,
+        );
+        // The lengths must sum to the text's length, in either direction.
+        assert_fails(
+            call((b"ab", &[1]), &flags, 1, none, &[], 0, &mut s),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert_fails(
-            call(b"a\0b\0", &flags, 1, b"", &[], 0, &mut s),
+            call((b"ab", &[3]), &flags, 1, none, &[], 0, &mut s),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert_fails(
-            call(b"a\0", &[8], 1, b"", &[], 0, &mut s),
+            call((b"ab", &[1, usize::MAX]), &two, 2, none, &[], 0, &mut s),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert_fails(
-            call(b"a\0", &[NOOB_NODE_STATEFUL], 1, b"", &[], 0, &mut s),
+            call(none, &[], 0, (b"axbt", &[1, 1, 1, 0]), &[1], 1, &mut s),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        // A misaligned lengths array is refused, not read.
+        let backing = [0usize, 1, 0];
+        let misaligned = backing
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<usize>();
+        assert_fails(
+            noob_epoch_scheduler_new(
+                c(b"a"),
+                1,
+                misaligned,
+                flags.as_ptr(),
+                1,
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                &mut s,
+            ),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        // An edge count whose name count overflows.
+        assert_fails(
+            noob_epoch_scheduler_new(
+                null(),
+                0,
+                null(),
+                null(),
+                0,
+                null(),
+                0,
+                four.as_ptr(),
+                [1u8].as_ptr(),
+                usize::MAX / 2,
+                &mut s,
+            ),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        // Flags and `required` out of range.
+        assert_fails(
+            call((b"a", &[1]), &[8], 1, none, &[], 0, &mut s),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert_fails(
-            call(b"", &[], 0, b"a\0x\0b\0", &[1], 1, &mut s),
+            call((b"a", &[1]), &[NOOB_NODE_STATEFUL], 1, none, &[], 0, &mut s),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert_fails(
-            call(b"", &[], 0, b"a\0x\0b\0t\0", &[2], 1, &mut s),
+            call(none, &[], 0, (b"axbt", &[1, 1, 1, 1]), &[2], 1, &mut s),
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
         assert!(s.is_null(), "no scheduler written on failure");
         // The empty graph is accepted (its epochs are born completed).
-        assert_eq!(call(b"", &[], 0, b"", &[], 0, &mut s), NOOB_OK);
+        assert_eq!(call(none, &[], 0, none, &[], 0, &mut s), NOOB_OK);
         assert!(!s.is_null());
         assert_eq!(add(s), 0);
         assert!(!active(s));
+        free(s);
+        // Any name is valid, NUL bytes and the empty name included: `new\0a` -> ``
+        // (required), `` -> `né\0` (optional), over signals and slots named alike.
+        let names = ["new\0a", "", "new_né\0"];
+        let (text, lens) = pack(&names);
+        let node_flags = [NOOB_NODE_ENABLED; 3];
+        let (edges, edge_lens) = pack(&[names[0], "s\0", "", "", "", "\0", names[2], "é"]);
+        let mut s = null_mut();
+        assert_eq!(
+            call(
+                (text.as_bytes(), &lens),
+                &node_flags,
+                3,
+                (edges.as_bytes(), &edge_lens),
+                &[1, 0],
+                2,
+                &mut s
+            ),
+            NOOB_OK
+        );
+        let mut view = empty_words();
+        assert_eq!(
+            noob_epoch_scheduler_list(s, NOOB_LIST_GENERATIONS, &mut view),
+            NOOB_OK
+        );
+        let ids = names.map(node_id);
+        assert_eq!(words(&view), [1, ids[0], 1, ids[1], 1, ids[2]]);
+        for (id, name) in ids.iter().zip(names) {
+            let mut item = std::mem::zeroed::<noob_item>();
+            assert_eq!(noob_item_describe(*id, &mut item), NOOB_OK);
+            assert_eq!(text_of(item.node_name, item.node_name_len), name);
+        }
+        let mut item = std::mem::zeroed::<noob_item>();
+        let sig = signal_id("new\0a", "s\0");
+        assert_eq!(noob_item_describe(sig, &mut item), NOOB_OK);
+        assert_eq!(
+            (
+                item.kind,
+                text_of(item.node_name, item.node_name_len),
+                text_of(item.name, item.name_len)
+            ),
+            (NOOB_ITEM_SIGNAL, "new\0a", "s\0")
+        );
+        // No name was split at its NUL byte.
+        let mut id = UNUSED;
+        assert_fails(
+            noob_item_lookup_node(c(b"new"), 3, &mut id),
+            NOOB_ERR_ITEM_NOT_ADDED,
+            "noob_item_lookup_node",
+        );
+        assert_eq!(id, UNUSED);
         free(s);
     }
 }

@@ -220,8 +220,10 @@ impl Ffi {
 /// Runs `script` through the C ABI; same output format as [`super::run`].
 pub fn run(script: &str) -> String {
     let mut node_text = String::new();
+    let mut node_lens = Vec::new();
     let mut flags = Vec::new();
     let mut edge_text = String::new();
+    let mut edge_lens = Vec::new();
     let mut required = Vec::new();
     let mut sched: Option<Ffi> = None;
     let mut out = Vec::new();
@@ -235,7 +237,7 @@ pub fn run(script: &str) -> String {
         match t[0] {
             "N" => {
                 node_text.push_str(t[1]);
-                node_text.push('\0');
+                node_lens.push(t[1].len());
                 let mut f = if flag(2) { NOOB_NODE_ENABLED } else { 0 };
                 if t[3] != "-" {
                     f |= NOOB_NODE_STATEFUL_SET;
@@ -249,7 +251,7 @@ pub fn run(script: &str) -> String {
             "E" => {
                 for name in &t[1..5] {
                     edge_text.push_str(name);
-                    edge_text.push('\0');
+                    edge_lens.push(name.len());
                 }
                 required.push(u8::from(flag(5)));
                 continue;
@@ -261,10 +263,12 @@ pub fn run(script: &str) -> String {
                     noob_epoch_scheduler_new(
                         node_text.as_ptr().cast(),
                         node_text.len(),
+                        node_lens.as_ptr(),
                         flags.as_ptr(),
                         flags.len(),
                         edge_text.as_ptr().cast(),
                         edge_text.len(),
+                        edge_lens.as_ptr(),
                         required.as_ptr(),
                         required.len(),
                         &mut s,
