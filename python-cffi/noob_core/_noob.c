@@ -462,11 +462,12 @@ static PyObject *epoch_repr(PyObject *self) {
     PyObject *text = PyUnicode_FromFormat("%lu", (unsigned long)e->w[0]);
     if (text == NULL || PyList_Append(parts, text) < 0) goto fail;
     Py_CLEAR(text);
+    /* Segments as noob-core prints them: ('name', index), the name raw between single
+     * quotes (nothing escaped, a NUL byte as itself). */
     for (Py_ssize_t p = 1; p < epoch_length(self); p++) {
-        PyObject *item = epoch_item_at(e, p);
-        if (item == NULL) goto fail;
-        text = PyObject_Repr(item);
-        Py_DECREF(item);
+        PyObject *name = name_of(e->w[2 * p - 1]); /* borrowed */
+        if (name == NULL) goto fail;
+        text = PyUnicode_FromFormat("('%U', %lu)", name, (unsigned long)e->w[2 * p]);
         if (text == NULL || PyList_Append(parts, text) < 0) goto fail;
         Py_CLEAR(text);
     }
@@ -797,13 +798,22 @@ static void sched_dealloc(PyObject *self) {
     Py_TYPE(self)->tp_free(self);
 }
 
-/* _build(node_names, node_flags, edge_names, edge_required): the encoded graph (see
- * noob_epoch_scheduler_new), once per object; the build releases the GIL (it is the one
- * long call, and the object has no handle to race on yet). */
+/* _build(node_names, node_name_lens, node_flags, edge_names, edge_name_lens, edge_required):
+ * the encoded graph (see noob_epoch_scheduler_new; the *_lens buffers hold native size_t
+ * values, struct format "N"), once per object, from Scheduler.__new__; the build releases the
+ * GIL (it is the one long call, and the object has no handle to race on yet). */
 static PyObject *sched_build(SchedObject *s, PyObject *args) {
-    Py_buffer nn, nf, en, er;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*:_build", &nn, &nf, &en, &er)) return NULL;
+    Py_buffer nn, nl, nf, en, el, er;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*:_build", &nn, &nl, &nf, &en, &el, &er)) return NULL;
     PyObject *result = NULL;
+    /* The library reads node_count lengths and 4 * edge_count lengths: the buffers must
+     * hold exactly that many (it refuses sums that do not match the texts itself). */
+    const size_t entry = sizeof(size_t);
+    if ((size_t)nl.len % entry != 0 || (size_t)nl.len / entry != (size_t)nf.len ||
+        (size_t)el.len % (4 * entry) != 0 || (size_t)el.len / (4 * entry) != (size_t)er.len) {
+        PyErr_SetString(PyExc_ValueError, "_build: a name length buffer does not match its count");
+        goto done;
+    }
     /* Built once: a handle never changes while its object lives, so a method may hold it
      * across Python code (argument fallbacks) without it being freed underneath. */
     if (s->building || s->handle != NULL) {
@@ -815,8 +825,8 @@ static PyObject *sched_build(SchedObject *s, PyObject *args) {
     noob_epoch_scheduler *built = NULL;
     noob_result code;
     Py_BEGIN_ALLOW_THREADS
-    code = noob_epoch_scheduler_new(nn.buf, (size_t)nn.len, nf.buf, (size_t)nf.len, en.buf, (size_t)en.len,
-                                    er.buf, (size_t)er.len, &built);
+    code = noob_epoch_scheduler_new(nn.buf, (size_t)nn.len, nl.buf, nf.buf, (size_t)nf.len, en.buf,
+                                    (size_t)en.len, el.buf, er.buf, (size_t)er.len, &built);
     Py_END_ALLOW_THREADS
     s->building = 0;
     if (code != NOOB_OK) {
@@ -827,8 +837,10 @@ static PyObject *sched_build(SchedObject *s, PyObject *args) {
     result = Py_NewRef(Py_None);
 done:
     PyBuffer_Release(&nn);
+    PyBuffer_Release(&nl);
     PyBuffer_Release(&nf);
     PyBuffer_Release(&en);
+    PyBuffer_Release(&el);
     PyBuffer_Release(&er);
     return result;
 }

@@ -14,6 +14,7 @@ exists), which serialises them as the single-owner handle requires.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, Union
 
@@ -90,11 +91,10 @@ def _tuple(value: Any, length: int) -> tuple[Any, ...]:
     return value
 
 
-def _name_bytes(name: str, what: str) -> bytes:
-    raw = _str(name).encode()
-    if b"\0" in raw:
-        raise ValueError(f"{what} {name!r} contains a NUL character, which noob_core cannot take")
-    return raw
+def _pack_lens(names: list[bytes]) -> bytes:
+    """The byte lengths of ``names`` as native ``size_t`` values (``*_lens`` of
+    ``noob_epoch_scheduler_new``)."""
+    return struct.pack(f"{len(names)}N", *map(len, names))
 
 
 def _coerce_epoch(epoch: Any) -> Epoch:
@@ -170,29 +170,37 @@ class Scheduler(_SchedulerBase):
 
     __slots__ = ("__weakref__",)
 
-    def __init__(self, nodes: Sequence[tuple[Any, ...]], edges: Sequence[tuple[Any, ...]]) -> None:
-        node_names = bytearray()
+    def __new__(cls, nodes: Sequence[tuple[Any, ...]], edges: Sequence[tuple[Any, ...]]) -> Scheduler:
+        # Built in __new__, as noob-core builds its Scheduler: __init__ is object's, so
+        # calling it again on a built scheduler ignores its arguments (noob-core does that
+        # too), and the handle is set once for the life of the object.
+        self = super().__new__(cls)
+        node_names: list[bytes] = []
         flags = bytearray()
         for node in _sequence(nodes):
             name, enabled, stateful = _tuple(node, 3)
-            raw = _name_bytes(name, "node id")
+            node_names.append(_str(name).encode())
             flag = lib.NOOB_NODE_ENABLED if _bool(enabled) else 0
             if stateful is not None:
                 flag |= lib.NOOB_NODE_STATEFUL_SET
                 if _bool(stateful):
                     flag |= lib.NOOB_NODE_STATEFUL
-            node_names += raw
-            node_names.append(0)
             flags.append(flag)
-        edge_names = bytearray()
+        edge_names: list[bytes] = []
         required = bytearray()
         for edge in _sequence(edges):
             source, signal, target, slot, needed = _tuple(edge, 5)
-            for part, what in ((source, "source node"), (signal, "signal"), (target, "target node"), (slot, "slot")):
-                edge_names += _name_bytes(part, what)
-                edge_names.append(0)
+            edge_names += (_str(source).encode(), _str(signal).encode(), _str(target).encode(), _str(slot).encode())
             required.append(1 if _bool(needed) else 0)
-        self._build(bytes(node_names), bytes(flags), bytes(edge_names), bytes(required))
+        self._build(
+            b"".join(node_names),
+            _pack_lens(node_names),
+            bytes(flags),
+            b"".join(edge_names),
+            _pack_lens(edge_names),
+            bytes(required),
+        )
+        return self
 
     @staticmethod
     def _event_item_ids(node: str, signal: str) -> tuple[int, int] | None:
@@ -275,7 +283,13 @@ class Scheduler(_SchedulerBase):
         return out
 
     def upstream_nodes(self, node: str) -> set[str]:
-        return set(_names(self._upstream(_str(node))))
+        if _str(node) not in _NODE_IDS:
+            try:
+                _node_id(node)
+            except NotAddedError:
+                # noob-core's wording here (node_is_ready/done say "when creating ...")
+                raise NotAddedError(f"Node '{node}' was not added when the scheduler was created") from None
+        return set(_names(self._upstream(node)))
 
     def get_epoch_state(self, epoch: Epoch) -> SorterState:
         """A snapshot of ``epoch``'s sorter (debugging; ``NotAddedError`` if it has none)."""

@@ -4,6 +4,7 @@ call leaks a reference or memory, on its fast path or its error paths."""
 from __future__ import annotations
 
 import gc
+import struct
 import sys
 import tracemalloc
 
@@ -132,10 +133,24 @@ def test_scheduler_unknown_names_and_unbuilt_handle():
         s.done(Epoch(0), "nat_a", "never_a_signal")
     with pytest.raises(ValueError):
         s._update_words([0, 1, 2])  # malformed encoding: the library refuses it
+    # Built in __new__ as in noob-core: __init__ is object's and ignores its arguments, so
+    # the handle never changes under a live object; the private builder refuses a rebuild.
+    assert Scheduler.__init__ is object.__init__
+    assert s.__init__([("nat_other", True, None)], []) is None
     with pytest.raises(RuntimeError, match="already initialised"):
-        s.__init__(NODES, EDGES)  # the handle never changes under a live object
+        s._build(b"", b"", b"", b"", b"", b"")
     assert s.get_ready_at(s.add_epoch())[0][1] == "nat_a"
-    unbuilt = Scheduler.__new__(Scheduler)
+    # The lengths buffers must match the counts (the library reads that many entries).
+    fresh = _noob._SchedulerBase.__new__(Scheduler)
+    with pytest.raises(ValueError, match="length buffer"):
+        fresh._build(b"ab", b"\x02", b"\x01", b"", b"", b"")
+    with pytest.raises(ValueError, match="length buffer"):
+        fresh._build(b"", b"", b"", b"abcd", struct.pack("3N", 1, 1, 1), b"\x01")
+    with pytest.raises(RuntimeError, match="not initialised"):
+        fresh.add_epoch()
+    with pytest.raises(TypeError, match="missing 2 required positional arguments"):
+        Scheduler.__new__(Scheduler)
+    unbuilt = _noob._SchedulerBase.__new__(Scheduler)
     with pytest.raises(RuntimeError, match="not initialised"):
         unbuilt.add_epoch()
     with pytest.raises(RuntimeError):
