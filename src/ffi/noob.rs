@@ -310,7 +310,7 @@ pub unsafe extern "C" fn noob_item_lookup_node(
         let id = intern::lookup_node(node).ok_or_else(|| {
             Failure::new(
                 noob_result::NOOB_ERR_ITEM_NOT_ADDED,
-                format!("Node {node:?} was not added when creating the scheduler"),
+                format!("Node '{node}' was not added when creating the scheduler"),
             )
         })?;
         // SAFETY: checked non-NULL output pointer.

@@ -211,7 +211,9 @@ impl Epoch {
 }
 
 impl fmt::Display for Epoch {
-    /// The reference's repr: `7` for a root, `(3, ('a', 1), ('b', 2))` for a subepoch.
+    /// The reference's repr: `7` for a root, `(3, ('a', 1), ('b', 2))` for a subepoch. Names
+    /// go in as they are between single quotes, nothing escaped (noob-core 0.2.1 prints
+    /// `('it's', 0)` and a NUL byte as itself).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
             return write!(f, "{}", self.root);
@@ -219,7 +221,7 @@ impl fmt::Display for Epoch {
         write!(f, "({}", self.root)?;
         for &(node, index) in self.path.iter() {
             let name = intern::node_name(node).unwrap_or_default();
-            write!(f, ", ({}, {index})", intern::py_str_repr(&name))?;
+            write!(f, ", ('{name}', {index})")?;
         }
         f.write_str(")")
     }
