@@ -1648,6 +1648,20 @@ const char *noob_result_str(uint32_t code);
 const char *noob_last_error_message(void);
 
 /**
+ * The same detail message as `noob_last_error_message`, whole: `*len_out` bytes of UTF-8
+ * (NUL terminator not counted), in which NUL bytes quoted from names are kept as they
+ * are (`noob_last_error_message` shows each as the two characters `\0`). A NUL byte
+ * follows the text. Same lifetime as `noob_last_error_message`; `len_out` NULL is
+ * accepted (only the pointer is returned). Never NULL.
+ *
+ * Thread safety: each thread has its own message.
+ *
+ * # Safety
+ * `len_out` must be NULL or writable.
+ */
+const char *noob_last_error_detail(size_t *len_out);
+
+/**
  * Creates an empty graph builder. On success `*builder_out` owns it: free it
  * exactly once with `noob_graph_builder_free` (also after a successful build).
  *

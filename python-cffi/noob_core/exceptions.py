@@ -2,7 +2,7 @@
 
 Every failure of the native library arrives as a ``noob_result`` code; ``check``
 turns it into the class registered for that code, carrying the library's
-detail message (``noob_last_error_message``) read on the failing thread.
+detail message (``noob_last_error_detail``) read on the failing thread.
 """
 
 from __future__ import annotations
@@ -242,7 +242,9 @@ def error_for(code: int) -> Exception:
     Always a ``NoobCoreError`` except for ``NOOB_ERR_EPOCH_VALUE``, which gives a plain
     ``ValueError`` (what noob-core raises there); it still carries ``code``.
     """
-    detail = ffi.string(lib.noob_last_error_message()).decode("utf-8", "replace")
+    length = ffi.new("size_t *")
+    text = lib.noob_last_error_detail(length)  # whole: names may hold NUL bytes
+    detail = ffi.unpack(text, length[0]).decode("utf-8", "replace")
     if not detail:
         detail = ffi.string(lib.noob_result_str(code)).decode()
     if code in _NOOB_CODES:

@@ -155,16 +155,34 @@ impl noob_result {
 
 const UNKNOWN_CODE: &str = "unknown result code\0";
 
+/// This thread's latest detail message.
+struct LastError {
+    /// The message and a NUL terminator (empty before the first failure).
+    raw: Vec<u8>,
+    /// The message with each NUL byte shown as `\0`, only when it holds any (a name can).
+    escaped: Option<CString>,
+}
+
 thread_local! {
-    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static LAST_ERROR: RefCell<LastError> = const {
+        RefCell::new(LastError {
+            raw: Vec::new(),
+            escaped: None,
+        })
+    };
 }
 
 /// Records the detail message of this thread's latest failure.
 pub(crate) fn set_last_error(message: String) {
-    // An interior NUL would truncate the C string; replace it rather than lose the message.
-    let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    // An interior NUL would truncate the C string: `noob_last_error_message` shows it as
+    // `\0` rather than lose the rest; `noob_last_error_detail` gives the bytes as they are.
+    let escaped = message
+        .contains('\0')
+        .then(|| CString::new(message.replace('\0', "\\0")).unwrap_or_default());
+    let mut raw = message.into_bytes();
+    raw.push(0);
     // `try_with` fails only while the thread is being torn down: then there is no one to read it.
-    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = message);
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = LastError { raw, escaped });
 }
 
 /// The static, NUL-terminated description of a result code. Unknown codes
@@ -192,8 +210,45 @@ pub extern "C" fn noob_result_str(code: u32) -> *const c_char {
 pub extern "C" fn noob_last_error_message() -> *const c_char {
     guard_value("noob_last_error_message", c"".as_ptr(), || {
         LAST_ERROR
-            .try_with(|slot| slot.borrow().as_ptr())
+            .try_with(|slot| {
+                let last = slot.borrow();
+                match (&last.escaped, last.raw.is_empty()) {
+                    (Some(escaped), _) => escaped.as_ptr(),
+                    (None, true) => c"".as_ptr(),
+                    (None, false) => last.raw.as_ptr().cast(),
+                }
+            })
             .unwrap_or(c"".as_ptr())
+    })
+}
+
+/// The same detail message as `noob_last_error_message`, whole: `*len_out` bytes of UTF-8
+/// (NUL terminator not counted), in which NUL bytes quoted from names are kept as they
+/// are (`noob_last_error_message` shows each as the two characters `\0`). A NUL byte
+/// follows the text. Same lifetime as `noob_last_error_message`; `len_out` NULL is
+/// accepted (only the pointer is returned). Never NULL.
+///
+/// Thread safety: each thread has its own message.
+///
+/// # Safety
+/// `len_out` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn noob_last_error_detail(len_out: *mut usize) -> *const c_char {
+    guard_value("noob_last_error_detail", c"".as_ptr(), || {
+        let (text, len) = LAST_ERROR
+            .try_with(|slot| {
+                let last = slot.borrow();
+                match last.raw.split_last() {
+                    Some((_, message)) => (last.raw.as_ptr().cast(), message.len()),
+                    None => (c"".as_ptr(), 0),
+                }
+            })
+            .unwrap_or((c"".as_ptr(), 0));
+        if !len_out.is_null() {
+            // SAFETY: non-NULL and promised writable.
+            unsafe { len_out.write(len) };
+        }
+        text
     })
 }
 
@@ -214,5 +269,29 @@ mod tests {
         // SAFETY: as above.
         let unknown = unsafe { std::ffi::CStr::from_ptr(noob_result_str(9999)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown result code");
+    }
+
+    #[test]
+    fn a_message_with_nul_bytes_is_kept_whole_by_the_detail_accessor() {
+        let read = || {
+            let mut len = usize::MAX;
+            // SAFETY: valid out pointer; the texts are read before the next failing call.
+            unsafe {
+                let detail = noob_last_error_detail(&mut len);
+                let bytes = std::slice::from_raw_parts(detail.cast::<u8>(), len + 1).to_vec();
+                let message = std::ffi::CStr::from_ptr(noob_last_error_message());
+                (bytes, message.to_str().unwrap().to_string())
+            }
+        };
+        set_last_error("f: Node 'a\0b' was not added".to_string());
+        let (bytes, message) = read();
+        assert_eq!(bytes, b"f: Node 'a\0b' was not added\0");
+        assert_eq!(message, "f: Node 'a\\0b' was not added");
+        set_last_error("f: plain".to_string());
+        assert_eq!(read(), (b"f: plain\0".to_vec(), "f: plain".to_string()));
+        // SAFETY: NULL `len_out` is accepted.
+        let text =
+            unsafe { std::ffi::CStr::from_ptr(noob_last_error_detail(std::ptr::null_mut())) };
+        assert_eq!(text.to_str().unwrap(), "f: plain");
     }
 }

@@ -1,12 +1,15 @@
 //! Result texts, the error message and the version functions.
 
-use noob_core::ffi::result::{noob_last_error_message, noob_result, noob_result_str};
+use noob_core::ffi::result::{
+    noob_last_error_detail, noob_last_error_message, noob_result, noob_result_str,
+};
 use noob_core::ffi::version::{noob_version, noob_version_number};
 use std::ffi::CStr;
 
 pub const CHECKS: super::Checks = &[
     ("noob_result_str", result_str),
     ("noob_last_error_message", last_error_message),
+    ("noob_last_error_detail", last_error_detail),
     ("noob_version", version),
     ("noob_version_number", version_number),
 ];
@@ -45,6 +48,39 @@ fn last_error_message() {
     std::thread::spawn(|| assert_eq!(last_error(), ""))
         .join()
         .unwrap();
+}
+
+fn last_error_detail() {
+    std::thread::spawn(|| {
+        let read = || {
+            let mut len = usize::MAX;
+            // SAFETY: valid out pointer; never NULL, `len` bytes then a NUL byte.
+            unsafe {
+                let text = noob_last_error_detail(&mut len);
+                assert!(!text.is_null());
+                assert_eq!(*text.add(len), 0);
+                std::slice::from_raw_parts(text.cast::<u8>(), len).to_vec()
+            }
+        };
+        // A fresh thread: empty; a NULL `len_out` is accepted.
+        assert_eq!(read(), b"");
+        // SAFETY: NULL `len_out` is documented as accepted.
+        assert!(!unsafe { noob_last_error_detail(std::ptr::null_mut()) }.is_null());
+        // A message quoting a name with a NUL byte: kept whole here, `\0` in the C string.
+        let name = b"detail\0name";
+        let mut id = 0u32;
+        // SAFETY: valid text and out pointer.
+        let code = unsafe {
+            noob_core::ffi::noob::noob_item_lookup_node(name.as_ptr().cast(), name.len(), &mut id)
+        };
+        assert_eq!(code, noob_result::NOOB_ERR_ITEM_NOT_ADDED);
+        let expected = "noob_item_lookup_node: Node 'detail\0name' was not added when creating \
+                        the scheduler";
+        assert_eq!(read(), expected.as_bytes());
+        assert_eq!(last_error(), expected.replace('\0', "\\0"));
+    })
+    .join()
+    .unwrap();
 }
 
 fn version() {
