@@ -248,3 +248,77 @@ def test_end_epoch_and_the_completion_log():
     assert not s.epoch_completed(2)
     with pytest.raises(exc.EpochCompletedError):
         s.add_epoch_at(Epoch(1) / ("lg_a", 0))
+
+
+# Odd but valid names: NUL bytes anywhere, the empty name, non-ASCII, quotes, backslashes.
+# The process-wide interner means "" is shared by the whole run: only this test uses it.
+ODD_A, ODD_C, ODD_D = "on\0a", "on_é'\\", "on\0"
+
+
+def odd_graph() -> Scheduler:
+    """``on\\0a -> '' -> on_é'\\ -.-> on\\0`` over signals/slots with NUL and empty names, and
+    an isolated source ``on`` (which must stay distinct from ``on\\0`` and ``on\\0a``)."""
+    return Scheduler(
+        [(ODD_A, True, None), ("", True, None), (ODD_C, True, None), (ODD_D, True, None), ("on", True, None)],
+        [(ODD_A, "s\0ig", "", "in\0", True), ("", "", ODD_C, "", True), (ODD_C, "x", ODD_D, "\0", False)],
+    )
+
+
+def test_odd_names_run_end_to_end():
+    s = odd_graph()
+    assert s.generations() == [[ODD_A, "on"], [""], [ODD_C], [ODD_D]]
+    assert s.source_nodes() == [ODD_A, "on"]
+    assert s.upstream_nodes(ODD_D) == {ODD_A, "", ODD_C}
+    e = s.add_epoch()
+    assert s.get_ready() == [(e, ODD_A), (e, "on")]
+    assert s.done(e, "on") == []
+    assert s.update([(e, ODD_A, "s\0ig", False, False)]) == []
+    assert s.node_is_done(ODD_A, e) and s.node_is_ready("", e, False)
+    state = s.get_epoch_state(e)
+    assert state["done"] == {ODD_A, (ODD_A, "s\0ig"), "on"}
+    assert state["info"][("", "")]["successors"] == {ODD_C}
+    assert state["info"][ODD_D]["optional_predecessors"] == {(ODD_C, "x"): (ODD_D, "\0")}
+    assert s.get_ready_at(e) == [(e, "")]
+    assert s.done(e, "") == []
+    assert s.get_ready_at(e) == [(e, ODD_C)]
+    assert s.expire(e, ODD_C) == []
+    assert s.get_ready_at(e) == [(e, ODD_D)]
+    assert s.done(e, ODD_D) == [e]
+    assert s.epoch_log == {0}
+
+
+def test_odd_names_in_epochs_and_messages():
+    s = odd_graph()
+    sub = Epoch(5, [(ODD_A, 1), ("", 0)])
+    # noob-core prints names raw between single quotes: nothing escaped, NUL as itself
+    assert repr(sub) == str(sub) == "(5, ('on\0a', 1), ('', 0))"
+    assert repr(Epoch(1, [(ODD_C, 2)])) == "(1, ('on_é'\\', 2))"
+    assert sub.leaf == ("", 0) and sub.parent == Epoch(5, [(ODD_A, 1)])
+    assert Epoch(0).make_subepochs(ODD_D, 2) == [Epoch(0, [(ODD_D, 0)]), Epoch(0, [(ODD_D, 1)])]
+    s.add_epoch_at(sub)
+    with pytest.raises(exc.EpochExistsError) as info:
+        s.add_epoch_at(sub)
+    assert str(info.value) == "(5, ('on\0a', 1), ('', 0))"
+    with pytest.raises(exc.NotAddedError) as info:
+        s.node_is_ready("on\0never_seen", sub, False)
+    assert str(info.value) == "Node 'on\0never_seen' was not added when creating the scheduler"
+    with pytest.raises(exc.NotAddedError) as info:
+        s.upstream_nodes("on\0never_seen_2")
+    assert str(info.value) == "Node 'on\0never_seen_2' was not added when the scheduler was created"
+    with pytest.raises(UnicodeEncodeError):
+        Scheduler([("on\ud800", True, None)], [])
+
+
+def test_init_again_is_ignored():
+    """noob-core builds in ``__new__``: ``__init__`` is ``object.__init__``, so calling it on
+    a built scheduler ignores its arguments, valid or not."""
+    s = chain("ri")
+    e = s.add_epoch()
+    assert s.__init__([("ri_z", True, None)], []) is None
+    assert s.__init__(5, "not a graph", extra=1) is None
+    assert s.generations() == [["ri_a"], ["ri_b"], ["ri_c"]]
+    assert s.get_ready() == [(e, "ri_a")]
+    built = Scheduler.__new__(Scheduler, [("ri_n", True, None)], [])
+    assert built.generations() == [["ri_n"]]
+    with pytest.raises(TypeError, match="missing 2 required positional arguments: 'nodes' and 'edges'"):
+        Scheduler()
