@@ -49,9 +49,27 @@ static void test_error_message_is_per_thread(void) {
     noob_buffer_pool_free(pool);
 }
 
+/* A message quoting a name that holds a NUL byte: noob_last_error_detail gives it whole
+ * (pointer + length), noob_last_error_message as a C string with the NUL shown as \0. */
+static void test_error_detail_keeps_nul_bytes(void) {
+    static const char name[] = "c_detail\0name"; /* 13 bytes, one of them NUL */
+    uint32_t id = 7;
+    CHECK_RESULT(noob_item_lookup_node(name, sizeof name - 1, &id), NOOB_ERR_ITEM_NOT_ADDED);
+    CHECK(id == 7);
+    static const char expected[] =
+        "noob_item_lookup_node: Node 'c_detail\0name' was not added when creating the scheduler";
+    size_t len = 0;
+    const char *detail = noob_last_error_detail(&len);
+    CHECK(len == sizeof expected - 1);
+    CHECK(memcmp(detail, expected, sizeof expected) == 0); /* the text, then its NUL */
+    CHECK(strstr(noob_last_error_message(), "'c_detail\\0name'") != NULL);
+    CHECK(noob_last_error_detail(NULL) == detail);
+}
+
 int main(void) {
     RUN(test_header_and_library_versions_match);
     RUN(test_every_code_has_a_text);
     RUN(test_error_message_is_per_thread);
+    RUN(test_error_detail_keeps_nul_bytes);
     return CHECK_SUMMARY();
 }
