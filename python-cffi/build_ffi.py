@@ -13,7 +13,9 @@ from pathlib import Path
 from cffi import FFI
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+# The Rust crate: the repository around this folder, or in a source distribution (which
+# carries a copy of it, see setup.py) this folder itself.
+REPO = HERE if (HERE / "Cargo.toml").is_file() else HERE.parent
 HEADER = REPO / "include" / "noob_core.h"
 TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")).resolve()
 

@@ -16,11 +16,16 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.sdist import sdist
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from build_ffi import TARGET_DIR, soname  # noqa: E402
+from build_ffi import REPO, TARGET_DIR, soname  # noqa: E402
+
+# What `cargo build --lib` needs from the crate, copied into a source distribution so that it
+# builds on its own (benches/ only because Cargo.toml declares bench targets).
+CRATE_FILES = ["Cargo.toml", "Cargo.lock", "build.rs", "cbindgen.toml", "include/noob_core.h"]
+CRATE_DIRS = ["src", "benches"]
 
 VERSION = tomllib.loads((REPO / "Cargo.toml").read_text())["package"]["version"]
 
@@ -39,6 +44,19 @@ class BuildWithCargo(build_ext):
         for folder in destinations:
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copy2(built, folder / soname(VERSION))
+
+
+class SdistWithCrate(sdist):
+    """A source distribution that builds alone: it carries the Rust crate it compiles."""
+
+    def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+        super().make_release_tree(base_dir, files)
+        base = Path(base_dir)
+        for name in CRATE_FILES:
+            (base / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, base / name)
+        for name in CRATE_DIRS:
+            shutil.copytree(REPO / name, base / name, dirs_exist_ok=True)
 
 
 def linked_extension(name: str, source: str) -> Extension:
@@ -74,6 +92,6 @@ setup(
         ),
         linked_extension("noob_core._noob", "noob_core/_noob.c"),  # Epoch, Scheduler hot calls
     ],
-    cmdclass={"build_ext": BuildWithCargo},
+    cmdclass={"build_ext": BuildWithCargo, "sdist": SdistWithCrate},
     zip_safe=False,
 )
