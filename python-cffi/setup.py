@@ -72,6 +72,7 @@ setup(
             include_dirs=[str(REPO / "include")],
             extra_compile_args=["-O2"],
         ),
+        linked_extension("noob_core._sched", "noob_core/_sched.c"),  # FastScheduler's drive (see _sched.c)
     ],
     cmdclass={"build_ext": BuildWithCargo},
     zip_safe=False,
