@@ -392,10 +392,11 @@ typedef struct {
     PyObject *names;       /* tuple of str by id */
     PyObject *index;       /* dict str -> id */
     PyObject *last;        /* the latest get_ready() tuple, its ids in `ready` */
+    const noob_scheduler_view *view; /* the run's live view (the newly ready nodes) */
     Py_ssize_t n;
     Py_ssize_t remaining; /* nodes not marked done in this run */
-    uint32_t *out;        /* n ids (at least 1): newly ready nodes */
-    uint32_t *in;         /* n ids: a batch looked up by name */
+    Py_ssize_t cursor;    /* where in `last` the next per-node mark is expected */
+    uint32_t *in;         /* n ids (at least 1): a batch looked up by name */
     uint32_t *ready;      /* n ids: the latest get_ready batch */
     unsigned long busy;   /* thread ident of the drive call in progress, 0 if none */
 } Drive;
@@ -455,7 +456,6 @@ static int Drive_init(PyObject *self, PyObject *args, PyObject *kwargs) { return
 
 static void Drive_dealloc(Drive *self) {
     if (self->sched != NULL) noob_scheduler_free(self->sched);
-    PyMem_Free(self->out);
     PyMem_Free(self->in);
     PyMem_Free(self->ready);
     Py_XDECREF(self->names);
@@ -479,14 +479,14 @@ static PyObject *Drive_build(Drive *self, PyObject *args) {
     noob_graph *graph = NULL;
     PyObject *names = NULL, *index = NULL, *by_id = NULL, *address = NULL;
     noob_scheduler *sched = NULL;
-    uint32_t *out = NULL, *in = NULL, *ready = NULL;
+    uint32_t *in = NULL, *ready = NULL;
+    const noob_scheduler_view *view = NULL;
     if (make_graph(graph_arg, nodes, is_mapping, &graph, &names, &index) < 0) return NULL;
     size_t n = (size_t)PyList_GET_SIZE(names);
     size_t cap = n ? n : 1;
-    out = PyMem_Malloc(cap * sizeof(uint32_t));
     in = PyMem_Malloc(cap * sizeof(uint32_t));
     ready = PyMem_Malloc(cap * sizeof(uint32_t));
-    if (out == NULL || in == NULL || ready == NULL) {
+    if (in == NULL || ready == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -494,6 +494,10 @@ static PyObject *Drive_build(Drive *self, PyObject *args) {
     address = PyLong_FromVoidPtr(graph);
     if (by_id == NULL || address == NULL) goto fail;
     noob_result code = noob_scheduler_new(graph, &sched);
+    if (code == NOOB_OK) {
+        code = noob_scheduler_get_view(sched, &view);
+        if (code != NOOB_OK) noob_scheduler_free(sched);
+    }
     if (code != NOOB_OK) {
         raise_code(code);
         goto fail;
@@ -504,7 +508,7 @@ static PyObject *Drive_build(Drive *self, PyObject *args) {
         goto fail;
     }
     self->sched = sched;
-    self->out = out;
+    self->view = view;
     self->in = in;
     self->ready = ready;
     self->names = by_id;
@@ -514,7 +518,6 @@ static PyObject *Drive_build(Drive *self, PyObject *args) {
     Py_DECREF(names);
     return address;
 fail:
-    PyMem_Free(out);
     PyMem_Free(in);
     PyMem_Free(ready);
     Py_XDECREF(by_id);
@@ -592,29 +595,43 @@ static PyObject *Drive_get_ready(Drive *self, PyObject *const *args, Py_ssize_t 
         return NULL;
     }
     Py_XSETREF(self->last, Py_NewRef(batch));
+    self->cursor = 0;
     give(self);
     return batch;
 }
 
-/* mark one node; want: return the newly ready tuple (else None). */
+/* The nodes the mark-done call just made: the view's queue from `before` on. */
+static inline PyObject *newly_ready(Drive *self, size_t before) {
+    return names_tuple(self, self->view->queue + before, self->view->queued_end - before);
+}
+
+/* Marks one node; want: return the newly ready tuple (else None). */
 static PyObject *mark_one(Drive *self, PyObject *node, int want) {
-    if (self->sched == NULL && !self->busy) {
-        raise_closed();
-        return NULL;
-    }
-    long id = node_id(self, node);
-    if (id < 0) return NULL;
     if (take(self) < 0) return NULL;
-    size_t count = 0;
-    noob_result code = want ? noob_scheduler_mark_done(self->sched, (uint32_t)id, self->out, (size_t)self->n, &count)
-                            : noob_scheduler_mark_done(self->sched, (uint32_t)id, NULL, 0, NULL);
+    long id;
+    PyObject *last = self->last;
+    Py_ssize_t c = self->cursor;
+    if (last != NULL && c < PyTuple_GET_SIZE(last) && PyTuple_GET_ITEM(last, c) == node) {
+        /* The usual loop marks the latest batch in order: the same object is the same
+         * name, so its id is at hand (no lookup). */
+        id = (long)self->ready[c];
+        self->cursor = c + 1;
+    } else {
+        id = node_id(self, node);
+        if (id < 0) {
+            give(self);
+            return NULL;
+        }
+    }
+    size_t before = self->view->queued_end;
+    noob_result code = noob_scheduler_finish(self->sched, (uint32_t)id);
     if (code != NOOB_OK) {
         give(self);
         raise_code(code);
         return NULL;
     }
     self->remaining -= 1;
-    PyObject *result = want ? names_tuple(self, self->out, count) : Py_NewRef(Py_None);
+    PyObject *result = want ? newly_ready(self, before) : Py_NewRef(Py_None);
     give(self);
     return result;
 }
@@ -653,17 +670,14 @@ static PyObject *mark_batch(Drive *self, PyObject *const *items, Py_ssize_t k, i
         }
         ids = buffer;
     }
-    size_t count = 0;
     noob_result code;
     noob_scheduler *sched = self->sched;
-    uint32_t *out = want ? self->out : NULL;
-    size_t cap = want ? (size_t)self->n : 0;
-    size_t *count_out = want ? &count : NULL;
+    size_t before = self->view->queued_end;
     if (k >= RELEASE_GIL_BATCH) {
-        Py_BEGIN_ALLOW_THREADS code = noob_scheduler_mark_done_many(sched, ids, (size_t)k, out, cap, count_out);
+        Py_BEGIN_ALLOW_THREADS code = noob_scheduler_mark_done_many(sched, ids, (size_t)k, NULL, 0, NULL);
         Py_END_ALLOW_THREADS
     } else {
-        code = noob_scheduler_mark_done_many(sched, ids, (size_t)k, out, cap, count_out);
+        code = noob_scheduler_mark_done_many(sched, ids, (size_t)k, NULL, 0, NULL);
     }
     PyMem_Free(spare);
     if (code != NOOB_OK) {
@@ -672,7 +686,7 @@ static PyObject *mark_batch(Drive *self, PyObject *const *items, Py_ssize_t k, i
         return NULL;
     }
     self->remaining -= k;
-    PyObject *result = want ? names_tuple(self, self->out, count) : Py_NewRef(Py_None);
+    PyObject *result = want ? newly_ready(self, before) : Py_NewRef(Py_None);
     give(self);
     return result;
 }
