@@ -88,6 +88,12 @@ typedef struct {
     size_t text_len, text_cap;
     uint32_t *pairs; /* from, to, from, to, ... */
     size_t pair_len, pair_cap; /* in uint32 entries */
+    /* The latest name seen at each end of an edge (strong refs) and its id: edge
+     * lists often repeat one end (a node's dependencies, a fan-out), and an
+     * identity check saves the dict lookup, which at a million names is a few
+     * cache misses. */
+    PyObject *recent[2];
+    long recent_id[2];
 } Interner;
 
 static int grow(void **buffer, size_t *cap, size_t need, size_t item) {
@@ -288,8 +294,19 @@ static int intern_edge(Interner *in, PyObject *edge) {
         }
     }
     if (pair == NULL) return -1;
-    long from = intern_name(in, PyTuple_GET_ITEM(pair, 0));
-    long to = from < 0 ? -1 : intern_name(in, PyTuple_GET_ITEM(pair, 1));
+    long ends[2] = {-1, -1};
+    for (int e = 0; e < 2; e++) {
+        PyObject *name = PyTuple_GET_ITEM(pair, e);
+        if (name == in->recent[e]) {
+            ends[e] = in->recent_id[e];
+            continue;
+        }
+        ends[e] = intern_name(in, name);
+        if (ends[e] < 0) break;
+        Py_XSETREF(in->recent[e], Py_NewRef(name));
+        in->recent_id[e] = ends[e];
+    }
+    long from = ends[0], to = ends[1];
     Py_DECREF(pair);
     if (to < 0) return -1;
     return add_pair(in, from, to);
@@ -377,6 +394,8 @@ static int make_graph(PyObject *graph, PyObject *nodes, int is_mapping, noob_gra
     rc = 0;
 done:
     noob_graph_builder_free(builder);
+    Py_XDECREF(in.recent[0]);
+    Py_XDECREF(in.recent[1]);
     PyMem_Free(in.text);
     PyMem_Free(in.pairs);
     Py_XDECREF(in.names);
