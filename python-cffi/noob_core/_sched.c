@@ -458,15 +458,21 @@ static PyObject *names_tuple(Drive *self, const uint32_t *ids, size_t count) {
     return tuple;
 }
 
-/* The id of `node`, or -1 with UnknownNodeError. Never runs with the drive taken
- * by this thread unless in a batch (see take()). */
+/* The id of `node`, or -1 with UnknownNodeError (or the error of the node's own
+ * __hash__/__eq__). Called with the drive taken: user code re-entering the same
+ * scheduler gets take()'s RuntimeError. */
 static inline long node_id(Drive *self, PyObject *node) {
     PyObject *found = PyDict_GetItemWithError(self->index, node);
     if (found != NULL) {
         long id = PyLong_Check(found) ? PyLong_AsLong(found) : -1;
         if (id >= 0 && id < self->n) return id;
+        PyErr_Clear(); /* an index entry changed by hand: unknown */
+    } else if (PyErr_Occurred()) {
+        /* Unhashable (TypeError): unknown, as the Python lookup's
+         * `except (KeyError, TypeError)` did; other errors propagate. */
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+        PyErr_Clear();
     }
-    PyErr_Clear(); /* unhashable (or an index entry changed by hand): unknown too */
     raise_unknown(node);
     return -1;
 }
