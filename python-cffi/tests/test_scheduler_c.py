@@ -230,7 +230,16 @@ def test_big_batches_release_the_gil_and_refuse_atomically():
     assert s.mark_done_many(batch[n // 2 :]) == ("sink",)
 
 
-def test_one_scheduler_hammered_from_threads():
+@pytest.fixture
+def fast_switching():
+    """Threads switch every microsecond (instead of 5 ms), so drive calls interleave."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def test_one_scheduler_hammered_from_threads(fast_switching):
     # Per-node marks (GIL held), big batches (GIL released), counters and resets from
     # several threads: every node is handed out exactly once per run, never corrupted.
     width = 6000
@@ -241,8 +250,10 @@ def test_one_scheduler_hammered_from_threads():
         s.reset()
         taken, errors = [], []
         lock = threading.Lock()
+        start = threading.Barrier(5)
 
         def per_node():
+            start.wait()
             try:
                 while not s.is_done():
                     for node in s.get_ready(batch_size=3):
@@ -253,6 +264,7 @@ def test_one_scheduler_hammered_from_threads():
                 errors.append(e)
 
         def batches():
+            start.wait()
             try:
                 while not s.is_done():
                     batch = s.get_ready()
@@ -263,6 +275,7 @@ def test_one_scheduler_hammered_from_threads():
                 errors.append(e)
 
         def watcher():
+            start.wait()
             try:
                 while not s.is_done():
                     c = s.counts()
@@ -280,7 +293,7 @@ def test_one_scheduler_hammered_from_threads():
         assert s.counts()["done"] == n
 
 
-def test_close_while_other_threads_drive():
+def test_close_while_other_threads_drive(fast_switching):
     s = FastScheduler([(f"a{i}", f"b{i}") for i in range(20_000)])
     errors = []
     started = threading.Barrier(3)
