@@ -297,8 +297,8 @@ static int intern_edge(Interner *in, PyObject *edge) {
     long ends[2] = {-1, -1};
     for (int e = 0; e < 2; e++) {
         PyObject *name = PyTuple_GET_ITEM(pair, e);
-        if (name == in->recent[e]) {
-            ends[e] = in->recent_id[e];
+        if (name == in->recent[e] || name == in->recent[1 - e]) { /* also a chain's to -> next from */
+            ends[e] = in->recent_id[name == in->recent[e] ? e : 1 - e];
             continue;
         }
         ends[e] = intern_name(in, name);
