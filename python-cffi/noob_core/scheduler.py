@@ -40,13 +40,15 @@ Results are tuples (as graphlib's ``get_ready``) of the very str objects the gra
 was built from (a ``str`` subclass is stored as a plain ``str``).
 
 The drive calls are C (``_sched.c``, calling the library directly with the GIL held):
-a per-node mark is one method call, one dict lookup and one library call.
+a per-node mark is one method call, one dict lookup (none when the nodes of the
+latest batch are marked in the order they were handed out) and one library call.
 
 Thread safety: every method may be called from any thread; the drive calls of one
 scheduler are serialized (the native run state has one owner): short ones hold the
 GIL throughout, and a call waits while another thread's big batch (which releases
-the GIL) is inside the library. The graph is immutable, so ``run()``,
-``successors()`` and the like never wait.
+the GIL) is inside the library. A drive call made from inside another on the same
+thread (from a node object's ``__hash__``/``__eq__``) raises ``RuntimeError``. The
+graph is immutable, so ``run()``, ``successors()`` and the like never wait.
 """
 
 from __future__ import annotations
