@@ -4,14 +4,15 @@
  * retaken, one cdata per argument), several times the library's own work for one
  * node. This module is linked to libnoob_core (setup.py `linked_extension`) and
  * calls it with the GIL held for the short calls, so a per-node mark costs one
- * method call, one dict lookup and one library call. Names <-> ids are converted
- * here: `names` (a list of the user's own str objects, by id) and `index` (a dict
- * str -> id), so results are the very str objects the graph was built from.
+ * method call, one hash-table lookup (none for the nodes of the latest batch marked
+ * in order) and one library call. Names <-> ids are converted here: `names` (a tuple
+ * of the user's own str objects, by id) and `index` (a hash table str -> id, see
+ * Table), so results are the very str objects the graph was built from.
  *
  * Two things live here:
  *
  * * `Drive._build(graph, nodes, is_mapping)`: interns every name of a {node: [deps]}
- *   mapping or a list of (from, to) edges (plus `nodes`) through a dict, fills one
+ *   mapping or a list of (from, to) edges (plus `nodes`) through `index`, fills one
  *   NUL-separated name text and one array of id pairs, and makes the graph with
  *   `noob_graph_builder_add_nodes` + `_add_edges` + `_build` (the GIL released
  *   around them for large graphs), then the scheduler. Returns the graph's
@@ -24,9 +25,11 @@
  * drive call in progress on the scheduler; a call from another thread waits (the
  * GIL released while it waits) until it is clear, so the native run state has one
  * user at a time. Short calls hold the GIL throughout, so they never wait on each
- * other; big batches release the GIL around the library call. A re-entrant call
- * from the thread that is busy (from a __hash__ or __eq__ of a node object, or a
- * finalizer) raises RuntimeError instead of waiting for itself.
+ * other; big batches release the GIL around the library call. No Python code runs
+ * while a call holds the drive (lookups use str's own hash and compare the text;
+ * repr() for an error message comes after), so a call never meets its own thread's
+ * busy word; if it ever did (a finalizer run by an allocation) it raises
+ * RuntimeError instead of waiting for itself.
  *
  * Errors: the library's codes are raised through `exceptions.error_for` (which
  * reads this thread's detail message); the classes for the Python-side errors are
@@ -79,19 +82,102 @@ static void raise_unknown(PyObject *node) {
     Py_DECREF(error);
 }
 
+/* ------------------------------------------------------------------------- names */
+
+/* A hash table str -> id: open addressing, linear probing, at most half full. Keys
+ * are borrowed from the names list/tuple (which holds them). Lookups use str's own
+ * hash and compare the text (never a user __hash__ or __eq__: a str subclass is
+ * looked up by its text), so they run no Python code. One 16-byte slot per probe:
+ * at a million names this is one cache miss where CPython's dict takes three (index,
+ * entry, key), and it needs no int object per id. */
+typedef struct {
+    PyObject *key; /* NULL: empty */
+    uint32_t hash; /* the low 32 bits of the key's hash */
+    uint32_t id;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask; /* capacity - 1 (a power of two), or 0 with slots NULL */
+    size_t used;
+} Table;
+
+static inline Py_hash_t str_hash(PyObject *text) {
+    return PyUnicode_Type.tp_hash(text); /* str's hash, cached in the object */
+}
+
+static inline int same_text(PyObject *a, PyObject *b) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(a);
+    int kind = PyUnicode_KIND(a);
+    /* Equal strs have the same (smallest) kind in CPython's compact representation. */
+    return len == PyUnicode_GET_LENGTH(b) && kind == (int)PyUnicode_KIND(b) &&
+           memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)len * (size_t)kind) == 0;
+}
+
+/* The id of the str `text` (hash `hash`), or -1 if absent. */
+static inline long table_find(const Table *t, PyObject *text, Py_hash_t hash) {
+    if (t->slots == NULL) return -1;
+    uint32_t h = (uint32_t)hash;
+    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        const Slot *slot = &t->slots[i];
+        if (slot->key == NULL) return -1;
+        if (slot->hash == h && (slot->key == text || same_text(slot->key, text))) return (long)slot->id;
+    }
+}
+
+static int table_grow(Table *t) {
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 64;
+    if (cap > (size_t)PY_SSIZE_T_MAX / sizeof(Slot)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Slot *slots = PyMem_Calloc(cap, sizeof(Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t mask = cap - 1;
+    if (t->slots != NULL) {
+        for (size_t j = 0; j <= t->mask; j++) {
+            Slot old = t->slots[j];
+            if (old.key == NULL) continue;
+            size_t i = old.hash & mask;
+            while (slots[i].key != NULL) i = (i + 1) & mask;
+            slots[i] = old;
+        }
+        PyMem_Free(t->slots);
+    }
+    t->slots = slots;
+    t->mask = mask;
+    return 0;
+}
+
+/* Adds `text` (absent, borrowed: kept alive by the caller) with `id`. */
+static int table_add(Table *t, PyObject *text, Py_hash_t hash, uint32_t id) {
+    if (t->slots == NULL || (t->used + 1) * 2 > t->mask + 1) {
+        if (table_grow(t) < 0) return -1;
+    }
+    uint32_t h = (uint32_t)hash;
+    size_t i = h & t->mask;
+    while (t->slots[i].key != NULL) i = (i + 1) & t->mask;
+    t->slots[i] = (Slot){text, h, id};
+    t->used++;
+    return 0;
+}
+
 /* ------------------------------------------------------------------------- build */
 
 typedef struct {
     PyObject *names; /* list of str, by id */
-    PyObject *index; /* dict str -> int id */
+    Table index;     /* str -> id, keys in `names` */
     char *text;      /* the names, each followed by a NUL */
     size_t text_len, text_cap;
     uint32_t *pairs; /* from, to, from, to, ... */
     size_t pair_len, pair_cap; /* in uint32 entries */
     /* The latest name seen at each end of an edge (strong refs) and its id: edge
      * lists often repeat one end (a node's dependencies, a fan-out), and an
-     * identity check saves the dict lookup, which at a million names is a few
-     * cache misses. */
+     * identity check saves the table lookup, a cache miss or two at a million
+     * names. */
     PyObject *recent[2];
     long recent_id[2];
 } Interner;
@@ -119,23 +205,22 @@ static int grow(void **buffer, size_t *cap, size_t need, size_t item) {
 /* The id of `name`, added if new. -1 with an exception on bad input. */
 static long intern_name(Interner *in, PyObject *name) {
     PyObject *key;
+    Py_hash_t hash;
     if (PyUnicode_CheckExact(name)) {
-        PyObject *found = PyDict_GetItemWithError(in->index, name);
-        if (found != NULL) return PyLong_AsLong(found);
-        if (PyErr_Occurred()) return -1;
+        if (PyUnicode_READY(name) < 0) return -1;
+        hash = str_hash(name);
+        long found = table_find(&in->index, name, hash);
+        if (found >= 0) return found;
         key = Py_NewRef(name);
     } else if (PyUnicode_Check(name)) {
         /* A str subclass: its text, as a plain str (no user __hash__/__eq__ involved). */
         key = PyUnicode_FromObject(name);
         if (key == NULL) return -1;
-        PyObject *found = PyDict_GetItemWithError(in->index, key);
-        if (found != NULL) {
+        hash = str_hash(key);
+        long found = table_find(&in->index, key, hash);
+        if (found >= 0) {
             Py_DECREF(key);
-            return PyLong_AsLong(found);
-        }
-        if (PyErr_Occurred()) {
-            Py_DECREF(key);
-            return -1;
+            return found;
         }
     } else {
         PyErr_Format(PyExc_TypeError, "node names must be str, got %s: %R", Py_TYPE(name)->tp_name, name);
@@ -174,14 +259,9 @@ static long intern_name(Interner *in, PyObject *name) {
         PyErr_SetString(PyExc_OverflowError, "too many nodes");
         goto fail;
     }
-    PyObject *id_obj = PyLong_FromSsize_t(id);
-    if (id_obj == NULL) goto fail;
-    if (PyDict_SetItem(in->index, key, id_obj) < 0 || PyList_Append(in->names, key) < 0) {
-        Py_DECREF(id_obj);
-        goto fail;
-    }
-    Py_DECREF(id_obj);
-    Py_DECREF(key);
+    if (PyList_Append(in->names, key) < 0) goto fail;
+    Py_DECREF(key); /* held by `names` from here on */
+    if (table_add(&in->index, key, hash, (uint32_t)id) < 0) return -1; /* the list is dropped */
     return (long)id;
 fail:
     Py_XDECREF(encoded);
@@ -356,16 +436,15 @@ static void raise_build_error(noob_result code, noob_graph_builder *builder, PyO
 }
 
 /* Interns every name and makes the graph: *graph_out, *names_out (list), *index_out
- * (dict) on success (0); -1 with an exception. */
+ * (its keys in the list) on success (0); -1 with an exception. */
 static int make_graph(PyObject *graph, PyObject *nodes, int is_mapping, noob_graph **graph_out,
-                      PyObject **names_out, PyObject **index_out) {
+                      PyObject **names_out, Table *index_out) {
     Interner in = {0};
     noob_graph_builder *builder = NULL;
     noob_graph *built = NULL;
     int rc = -1;
     in.names = PyList_New(0);
-    in.index = PyDict_New();
-    if (in.names == NULL || in.index == NULL) goto done;
+    if (in.names == NULL) goto done;
     if (nodes != Py_None && intern_all(&in, nodes) < 0) goto done;
     if (is_mapping ? intern_mapping(&in, graph) < 0 : intern_edges(&in, graph) < 0) goto done;
 
@@ -390,7 +469,8 @@ static int make_graph(PyObject *graph, PyObject *nodes, int is_mapping, noob_gra
     }
     *graph_out = built;
     *names_out = Py_NewRef(in.names);
-    *index_out = Py_NewRef(in.index);
+    *index_out = in.index;
+    in.index = (Table){0};
     rc = 0;
 done:
     noob_graph_builder_free(builder);
@@ -398,8 +478,8 @@ done:
     Py_XDECREF(in.recent[1]);
     PyMem_Free(in.text);
     PyMem_Free(in.pairs);
+    PyMem_Free(in.index.slots);
     Py_XDECREF(in.names);
-    Py_XDECREF(in.index);
     return rc;
 }
 
@@ -409,7 +489,7 @@ typedef struct {
     PyObject_HEAD
     noob_scheduler *sched; /* NULL before _start and after _close */
     PyObject *names;       /* tuple of str by id */
-    PyObject *index;       /* dict str -> id */
+    Table index;           /* str -> id, keys in `names` */
     PyObject *last;        /* the latest get_ready() tuple, its ids in `ready` */
     const noob_scheduler_view *view; /* the run's live view (the newly ready nodes) */
     Py_ssize_t n;
@@ -428,8 +508,8 @@ static int take(Drive *self) {
         while (self->busy) {
             if (self->busy == me) {
                 PyErr_SetString(PyExc_RuntimeError,
-                                "FastScheduler: re-entrant drive call (from a node's __hash__/__eq__ or a "
-                                "finalizer during another call on the same scheduler)");
+                                "FastScheduler: re-entrant drive call (from a finalizer during another "
+                                "call on the same scheduler)");
                 return -1;
             }
             Py_BEGIN_ALLOW_THREADS sched_yield();
@@ -458,23 +538,14 @@ static PyObject *names_tuple(Drive *self, const uint32_t *ids, size_t count) {
     return tuple;
 }
 
-/* The id of `node`, or -1 with UnknownNodeError (or the error of the node's own
- * __hash__/__eq__). Called with the drive taken: user code re-entering the same
- * scheduler gets take()'s RuntimeError. */
-static inline long node_id(Drive *self, PyObject *node) {
-    PyObject *found = PyDict_GetItemWithError(self->index, node);
-    if (found != NULL) {
-        long id = PyLong_Check(found) ? PyLong_AsLong(found) : -1;
-        if (id >= 0 && id < self->n) return id;
-        PyErr_Clear(); /* an index entry changed by hand: unknown */
-    } else if (PyErr_Occurred()) {
-        /* Unhashable (TypeError): unknown, as the Python lookup's
-         * `except (KeyError, TypeError)` did; other errors propagate. */
-        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+/* The id of the str `node`, or -1 if it is not a node (or not a str): no exception
+ * set, no Python code run. */
+static inline long find_id(Drive *self, PyObject *node) {
+    if (!PyUnicode_Check(node) || PyUnicode_READY(node) < 0) {
         PyErr_Clear();
+        return -1;
     }
-    raise_unknown(node);
-    return -1;
+    return table_find(&self->index, node, str_hash(node));
 }
 
 static int Drive_init(PyObject *self, PyObject *args, PyObject *kwargs) { return 0; }
@@ -484,7 +555,7 @@ static void Drive_dealloc(Drive *self) {
     PyMem_Free(self->in);
     PyMem_Free(self->ready);
     Py_XDECREF(self->names);
-    Py_XDECREF(self->index);
+    PyMem_Free(self->index.slots);
     Py_XDECREF(self->last);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -502,7 +573,8 @@ static PyObject *Drive_build(Drive *self, PyObject *args) {
         return NULL;
     }
     noob_graph *graph = NULL;
-    PyObject *names = NULL, *index = NULL, *by_id = NULL, *address = NULL;
+    PyObject *names = NULL, *by_id = NULL, *address = NULL;
+    Table index = {0};
     noob_scheduler *sched = NULL;
     uint32_t *in = NULL, *ready = NULL;
     const noob_scheduler_view *view = NULL;
@@ -537,7 +609,7 @@ static PyObject *Drive_build(Drive *self, PyObject *args) {
     self->in = in;
     self->ready = ready;
     self->names = by_id;
-    self->index = index;
+    self->index = index; /* its keys are the tuple's items */
     self->n = (Py_ssize_t)n;
     self->remaining = self->n;
     Py_DECREF(names);
@@ -548,7 +620,7 @@ fail:
     Py_XDECREF(by_id);
     Py_XDECREF(address);
     Py_DECREF(names);
-    Py_DECREF(index);
+    PyMem_Free(index.slots);
     noob_graph_free(graph);
     return NULL;
 }
@@ -642,9 +714,10 @@ static PyObject *mark_one(Drive *self, PyObject *node, int want) {
         id = (long)self->ready[c];
         self->cursor = c + 1;
     } else {
-        id = node_id(self, node);
+        id = find_id(self, node);
         if (id < 0) {
             give(self);
+            raise_unknown(node); /* after give(): repr() may run the node's own code */
             return NULL;
         }
     }
@@ -685,10 +758,11 @@ static PyObject *mark_batch(Drive *self, PyObject *const *items, Py_ssize_t k, i
             buffer = spare;
         }
         for (Py_ssize_t i = 0; i < k; i++) {
-            long id = node_id(self, items[i]);
+            long id = find_id(self, items[i]);
             if (id < 0) {
                 PyMem_Free(spare);
                 give(self);
+                raise_unknown(items[i]); /* after give(): repr() may run the node's own code */
                 return NULL;
             }
             buffer[i] = (uint32_t)id;
@@ -728,21 +802,9 @@ static PyObject *Drive_mark_done_many(Drive *self, PyObject *nodes) {
         Py_DECREF(seq);
         return NULL;
     }
-    /* A list given by the caller could change under a node's __hash__: use a copy
-     * of its item pointers (a tuple's cannot change). */
-    PyObject *result;
-    if (PyTuple_CheckExact(seq)) {
-        result = mark_batch(self, &PyTuple_GET_ITEM(seq, 0), PyTuple_GET_SIZE(seq), 1);
-    } else {
-        PyObject *frozen = PyList_AsTuple(seq);
-        if (frozen == NULL) {
-            give(self);
-            Py_DECREF(seq);
-            return NULL;
-        }
-        result = mark_batch(self, &PyTuple_GET_ITEM(frozen, 0), PyTuple_GET_SIZE(frozen), 1);
-        Py_DECREF(frozen);
-    }
+    /* The items are read while no Python code can run (lookups call none, and nothing
+     * is allocated until the ids are resolved), so a list's items are used in place. */
+    PyObject *result = mark_batch(self, PySequence_Fast_ITEMS(seq), PySequence_Fast_GET_SIZE(seq), 1);
     Py_DECREF(seq);
     return result;
 }
@@ -799,9 +861,23 @@ static PyObject *Drive_get_names(Drive *self, void *unused) {
     return Py_NewRef(self->names != NULL ? self->names : Py_None);
 }
 
-static PyObject *Drive_get_index(Drive *self, void *unused) {
-    return Py_NewRef(self->index != NULL ? self->index : Py_None);
+/* _id(node) -> the node's id; UnknownNodeError if it is not a node. */
+static PyObject *Drive_id(Drive *self, PyObject *node) {
+    long id = self->names != NULL ? find_id(self, node) : -1;
+    if (id < 0) {
+        raise_unknown(node);
+        return NULL;
+    }
+    return PyLong_FromLong(id);
 }
+
+/* `node in scheduler`: as a dict's `in`, an unhashable object raises TypeError. */
+static int Drive_contains(Drive *self, PyObject *node) {
+    if (!PyUnicode_Check(node)) return PyObject_Hash(node) == -1 ? -1 : 0;
+    return self->names != NULL && find_id(self, node) >= 0;
+}
+
+static PySequenceMethods Drive_as_sequence = {.sq_contains = (objobjproc)Drive_contains};
 
 static PyObject *Drive_get_n(Drive *self, void *unused) { return PyLong_FromSsize_t(self->n); }
 
@@ -809,7 +885,6 @@ static PyObject *Drive_get_started(Drive *self, void *unused) { return PyBool_Fr
 
 static PyGetSetDef Drive_getset[] = {
     {"_names", (getter)Drive_get_names, NULL, "Every node name, by id (the user's own str objects).", NULL},
-    {"_index", (getter)Drive_get_index, NULL, "{name: id}.", NULL},
     {"_n", (getter)Drive_get_n, NULL, "The node count.", NULL},
     {"_drive_open", (getter)Drive_get_started, NULL, "The run state exists (started, not closed).", NULL},
     {NULL},
@@ -821,6 +896,7 @@ static PyGetSetDef Drive_getset[] = {
 static PyMethodDef Drive_methods[] = {
     {"_build", (PyCFunction)Drive_build, METH_VARARGS, "_build(graph, nodes, is_mapping) -> graph address"},
     {"_close_drive", (PyCFunction)Drive_close, METH_NOARGS, "Free the run state."},
+    {"_id", (PyCFunction)Drive_id, METH_O, "The id of ``node``; UnknownNodeError if it is not a node."},
     {"get_ready", (PyCFunction)(void (*)(void))Drive_get_ready, METH_FASTCALL | METH_KEYWORDS, DOC_GET_READY},
     {"get_ready_nodes", (PyCFunction)(void (*)(void))Drive_get_ready, METH_FASTCALL | METH_KEYWORDS,
      "The seed's name of ``get_ready``."},
@@ -851,6 +927,7 @@ static PyTypeObject DriveType = {
     .tp_doc = "The drive calls of a FastScheduler (its base class).",
     .tp_methods = Drive_methods,
     .tp_getset = Drive_getset,
+    .tp_as_sequence = &Drive_as_sequence,
     .tp_init = Drive_init,
     .tp_new = PyType_GenericNew,
 };

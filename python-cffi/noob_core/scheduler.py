@@ -40,15 +40,15 @@ Results are tuples (as graphlib's ``get_ready``) of the very str objects the gra
 was built from (a ``str`` subclass is stored as a plain ``str``).
 
 The drive calls are C (``_sched.c``, calling the library directly with the GIL held):
-a per-node mark is one method call, one dict lookup (none when the nodes of the
-latest batch are marked in the order they were handed out) and one library call.
+a per-node mark is one method call, one hash-table lookup (none when the nodes of
+the latest batch are marked in the order they were handed out) and one library call.
+Names are looked up by their text, with str's own hash and comparison: an object that
+is not a ``str`` is never a node, whatever its ``__eq__``/``__hash__``.
 
 Thread safety: every method may be called from any thread; the drive calls of one
 scheduler are serialized (the native run state has one owner): short ones hold the
 GIL throughout, and a call waits while another thread's big batch (which releases
-the GIL) is inside the library. A drive call made from inside another on the same
-thread (from a node object's ``__hash__``/``__eq__``) raises ``RuntimeError``. The
-graph is immutable, so ``run()``, ``successors()`` and the like never wait.
+the GIL) is inside the library. The graph is immutable, so ``run()``, ``successors()`` and the like never wait.
 """
 
 from __future__ import annotations
@@ -175,20 +175,11 @@ class FastScheduler(_sched.Drive):
     def __len__(self) -> int:
         return self._n
 
-    def __contains__(self, node: object) -> bool:
-        return node in self._index
-
     def _graph_handle(self):
         graph = self._graph
         if graph is None:
             raise SchedulerClosedError("the scheduler is closed")
         return graph
-
-    def _id(self, node: str) -> int:
-        try:
-            return self._index[node]
-        except (KeyError, TypeError):
-            raise UnknownNodeError(f"unknown node {node!r}", lib.NOOB_ERR_UNKNOWN_NODE) from None
 
     def info(self) -> GraphInfo:
         out = ffi.new("noob_graph_info *")
