@@ -374,7 +374,7 @@ def scale() -> None:
     per_node = (h1 - e1 * per_edge - name_bytes) / len(names)
     print(f"\nNative heap = name bytes (+1 NUL each) + {per_node:.1f} B per node + {per_edge:.1f} B per edge "
           f"(1,000,000 nodes with {e1:,} and {e2:,} edges: {h1 / 2**20:.1f} and {h2 / 2**20:.1f} MiB). "
-          "The Python side adds a dict (name -> id) and a tuple of the names (about 100 B per node, strings shared).")
+          "The Python side adds a tuple of the names (8 B per node) and the C name table (16 B per slot, 2-4 slots per node; the strings are the caller's).")
 
 if __name__ == "__main__":
     main()
