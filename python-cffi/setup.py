@@ -91,6 +91,7 @@ setup(
             extra_compile_args=["-O2"],
         ),
         linked_extension("noob_core._noob", "noob_core/_noob.c"),  # Epoch, Scheduler hot calls
+        linked_extension("noob_core._sched", "noob_core/_sched.c"),  # FastScheduler's drive (see _sched.c)
     ],
     cmdclass={"build_ext": BuildWithCargo, "sdist": SdistWithCrate},
     zip_safe=False,

@@ -4,7 +4,7 @@ installed) and noob-core 0.2.1 (in another interpreter, which has its own
 ``noob_core``), on the shared scheduler graphs.
 
     python benches/python/bench_scheduler.py [--repeats 5] [--oracle-python /work/oraclevenv/bin/python]
-    python benches/python/bench_scheduler.py --scale            # the 1,000,000-node rows
+    python benches/python/bench_scheduler.py --scale            # the 1,000,000-node rows (with rustworkx)
 
 Per graph and implementation: median ns per node over interleaved repeats (machine
 noise hits every row alike) of
@@ -297,9 +297,11 @@ def main() -> None:
 
 
 def scale() -> None:
-    """Build and drive 1,000,000-node graphs; heap bytes per node and per edge."""
-    print("| graph | nodes | edges | build | build ns/node | drive (batch) ns/node | native heap | heap B/node |")
-    print("|---|---|---|---|---|---|---|---|")
+    """Build and drive 1,000,000-node graphs (builds interleaved with rustworkx's, as in
+    the main table: names mapped to indices in Python); heap bytes per node and edge."""
+    print("| graph | nodes | edges | build (edges) ns/node | build (deps dict) ns/node | rustworkx build ns/node "
+          "| vs rustworkx | drive (batch) ns/node | rustworkx drive (batch) ns/node | native heap | heap B/node |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label, make in (
         ("layered 100x10,000", lambda: w.layered(100, 10_000)),
         ("chain 1,000,000", lambda: w.chain(1_000_000)),
@@ -307,15 +309,31 @@ def scale() -> None:
     ):
         nodes, edges = make()
         n, e = len(nodes), len(edges)
-        gc.collect()
-        builds = []
+        deps = w.to_deps(nodes, edges)
+
+        def rx_build():
+            g = rx.PyDiGraph()
+            index = dict(zip(nodes, g.add_nodes_from(nodes)))
+            g.add_edges_from_no_data([(index[a], index[b]) for a, b in edges])
+            return g, rx.TopologicalSorter(g)
+
+        builds: dict[str, list[float]] = {"edges": [], "deps": [], "rx": []}
+        makers = {"edges": lambda: FastScheduler(edges, nodes=nodes), "deps": lambda: FastScheduler(deps)}
+        if rx is not None:
+            makers["rx"] = rx_build
         for _ in range(3):
-            start = time.perf_counter()
-            s = FastScheduler(edges, nodes=nodes)
-            builds.append(time.perf_counter() - start)
-        drives = []
+            for key, fn in makers.items():
+                gc.collect()
+                start = time.perf_counter()
+                built = fn()
+                builds[key].append(time.perf_counter() - start)
+                del built
+        s = FastScheduler(edges, nodes=nodes)
+        graph = rx_build()[0] if rx is not None else None
+        drives, rx_drives = [], []
         for _ in range(3):
             s.reset()
+            gc.collect()
             start = time.perf_counter()
             count = 0
             while not s.is_done():
@@ -324,12 +342,23 @@ def scale() -> None:
                 s.mark_done_many(batch)
             drives.append(time.perf_counter() - start)
             assert count == n
+            if graph is not None:
+                ts = rx.TopologicalSorter(graph)
+                gc.collect()
+                start = time.perf_counter()
+                while ts.is_active():
+                    ts.done(ts.get_ready())
+                rx_drives.append(time.perf_counter() - start)
         info = s.info()
-        build = statistics.median(builds)
-        print(f"| {label} | {n:,} | {e:,} | {build:.2f} s | {build / n * 1e9:.0f} | "
-              f"{statistics.median(drives) / n * 1e9:.0f} | {info.heap_bytes / 2**20:.1f} MiB | "
+        per = {key: statistics.median(v) / n * 1e9 for key, v in builds.items() if v}
+        rx_ns = per.get("rx")
+        rx_drive = statistics.median(rx_drives) / n * 1e9 if rx_drives else None
+        ratio = f"{rx_ns / per['edges']:.1f}x / {rx_ns / per['deps']:.1f}x" if rx_ns else "—"
+        print(f"| {label} | {n:,} | {e:,} | {per['edges']:.0f} | {per['deps']:.0f} | {fmt(rx_ns)} | "
+              f"{ratio} | "
+              f"{statistics.median(drives) / n * 1e9:.0f} | {fmt(rx_drive)} | {info.heap_bytes / 2**20:.1f} MiB | "
               f"{info.heap_bytes / n:.1f} |")
-        del s
+        del s, graph
     # Bytes per edge and per node: the same 1,000,000 names with 1 and with 2 edges per node.
     names = [f"n{i}" for i in range(1_000_000)]
     one = list(zip(names, names[1:]))
@@ -345,7 +374,7 @@ def scale() -> None:
     per_node = (h1 - e1 * per_edge - name_bytes) / len(names)
     print(f"\nNative heap = name bytes (+1 NUL each) + {per_node:.1f} B per node + {per_edge:.1f} B per edge "
           f"(1,000,000 nodes with {e1:,} and {e2:,} edges: {h1 / 2**20:.1f} and {h2 / 2**20:.1f} MiB). "
-          "The Python side adds a list and a dict of the names (about 100 B per node, strings shared).")
+          "The Python side adds a tuple of the names (8 B per node) and the C name table (16 B per slot, 2-4 slots per node; the strings are the caller's).")
 
 if __name__ == "__main__":
     main()
