@@ -65,13 +65,8 @@ setup(
     # The serializer's Python walk: one CPython-API call per blob (see _wire.c).
     ext_modules=[
         Extension("noob_core._wire", ["noob_core/_wire.c"], extra_compile_args=["-O2"]),
-        # The event store's FastEvent builder: reads event views, calls nothing (see _events.c).
-        Extension(
-            "noob_core._events",
-            ["noob_core/_events.c"],
-            include_dirs=[str(REPO / "include")],
-            extra_compile_args=["-O2"],
-        ),
+        # The event store's single get and FastEvent builder, linked to the library (see _events.c).
+        linked_extension("noob_core._events", "noob_core/_events.c"),
     ],
     cmdclass={"build_ext": BuildWithCargo},
     zip_safe=False,

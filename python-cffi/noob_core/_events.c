@@ -1,12 +1,22 @@
-/* noob_core._events: turns the event views of a noob_event_list into FastEvent tuples.
+/* noob_core._events: FastEvent tuples from the library's event views, and the
+ * store's single get as one call.
  *
  * Why C and not cffi: a get returns Python objects, and building them through cffi
  * (one cdata per struct and field, one buffer object per value) costs about 1 µs an
- * event, more than the store's own work. This module reads the views the library
- * already wrote (it is not linked to the library and calls nothing in it): the
- * caller passes the addresses of the per-thread output cells of
- * noob_event_list_views (`const noob_event_view **` and `size_t *`), filled by a
- * call made just before on the same thread, so the views are live while we read.
+ * event, more than the store's own work; a cffi call alone costs 150-320 ns.
+ *
+ * This module is linked to libnoob_core (setup.py: linked_extension):
+ *
+ * - `StoreBase`, the base class of FastEventStore, whose `get_events` is one C
+ *   call holding the GIL: name -> id through the store's dict, the library's
+ *   get refilling the store's own list (no allocation for one event), the
+ *   FastEvents built from its views before returning. The GIL is held for the
+ *   whole call, so the list is never used by two threads at once (and the call is
+ *   short: one lookup under a shard's read lock).
+ * - `events` and `grouped` read the views of a list that a cffi call (made just
+ *   before on the same thread, GIL released) filled: the caller passes the
+ *   addresses of the per-thread output cells of noob_event_list_views
+ *   (`const noob_event_view **` and `size_t *`), so the views are live while we read.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -15,6 +25,7 @@
 #include "noob_core.h"
 
 static PyTypeObject *FastEventType; /* set once by setup() */
+static PyObject *ErrorFor;          /* exceptions.error_for: code -> exception (set by setup()) */
 
 static int read_cells(PyObject *views_cell, PyObject *len_cell, const noob_event_view **views, size_t *len) {
     void *vp = PyLong_AsVoidPtr(views_cell);
@@ -89,15 +100,38 @@ static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *
     return ev;
 }
 
-static PyObject *setup(PyObject *self, PyObject *type) {
+/* setup(FastEvent, error_for): the tuple subclass to build, and the function that
+ * turns a failed call's code into the exception to raise (it reads this thread's
+ * detail message, so it is called right after the failing call). */
+static PyObject *setup(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "setup expects 2 arguments");
+        return NULL;
+    }
+    PyObject *type = args[0];
     if (!PyType_Check(type) || !PyType_IsSubtype((PyTypeObject *)type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "setup expects a tuple subclass");
         return NULL;
     }
+    if (!PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "setup expects a callable error_for");
+        return NULL;
+    }
     Py_INCREF(type);
     Py_XSETREF(FastEventType, (PyTypeObject *)type);
+    Py_INCREF(args[1]);
+    Py_XSETREF(ErrorFor, args[1]);
     Py_RETURN_NONE;
+}
+
+/* Raises the exception error_for(code) gives. Returns NULL. */
+static PyObject *raise_code(noob_result code) {
+    PyObject *exc = PyObject_CallFunction(ErrorFor, "I", (unsigned int)code);
+    if (exc == NULL) return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
 }
 
 /* events(views_cell, len_cell, node, signal, names) -> list[FastEvent]
@@ -181,8 +215,203 @@ static PyObject *grouped(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     return out;
 }
 
+/* ---- StoreBase: the base class of FastEventStore, holding what a get needs ---- */
+
+typedef struct {
+    PyObject_HEAD
+    noob_event_store *store; /* owned by `owner`; NULL until _bind (or after a GC clear) */
+    PyObject *owner;         /* the cffi handle that keeps the store alive */
+    PyObject *ids;           /* dict: name (str or bytes) -> interned id */
+    PyObject *names;         /* dict: interned id -> str */
+    noob_event_list *list;   /* refilled by every get_events; used only with the GIL held */
+} StoreBase;
+
+static PyObject *str_lookup; /* "_lookup" */
+
+static int StoreBase_traverse(StoreBase *self, visitproc visit, void *arg) {
+    Py_VISIT(self->owner);
+    Py_VISIT(self->ids);
+    Py_VISIT(self->names);
+    return 0;
+}
+
+static int StoreBase_clear(StoreBase *self) {
+    self->store = NULL; /* the owner may free it */
+    Py_CLEAR(self->owner);
+    Py_CLEAR(self->ids);
+    Py_CLEAR(self->names);
+    return 0;
+}
+
+static void StoreBase_dealloc(StoreBase *self) {
+    PyObject_GC_UnTrack(self);
+    StoreBase_clear(self);
+    if (self->list != NULL) {
+        noob_event_list_free(self->list);
+        self->list = NULL;
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* _bind(owner, address, ids, names): `address` is the store's address (the
+ * integer value of the cffi pointer `owner`), which `owner` keeps alive. Private:
+ * FastEventStore.__init__ calls it once. */
+static PyObject *StoreBase_bind(StoreBase *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "_bind expects 4 arguments");
+        return NULL;
+    }
+    if (!PyLong_Check(args[1]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "_bind expects (owner, int address, dict, dict)");
+        return NULL;
+    }
+    void *address = PyLong_AsVoidPtr(args[1]);
+    if (address == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "_bind: NULL store");
+        return NULL;
+    }
+    if (self->list == NULL) {
+        noob_result code = noob_event_list_new(&self->list);
+        if (code != NOOB_OK) return raise_code(code);
+    }
+    Py_INCREF(args[0]);
+    Py_XSETREF(self->owner, args[0]);
+    Py_INCREF(args[2]);
+    Py_XSETREF(self->ids, args[2]);
+    Py_INCREF(args[3]);
+    Py_XSETREF(self->names, args[3]);
+    self->store = (noob_event_store *)address;
+    Py_RETURN_NONE;
+}
+
+/* The interned id of `name`: the dict first, then the store's `_lookup` (which
+ * asks the library, gives 0xFFFFFFFF for a name never interned, and raises
+ * TypeError for what is not a name). */
+static int id_of(StoreBase *self, PyObject *name, uint32_t *out) {
+    PyObject *found = PyDict_GetItemWithError(self->ids, name); /* borrowed */
+    PyObject *owned = NULL;
+    if (found == NULL) {
+        if (PyErr_Occurred()) return -1; /* unhashable: TypeError */
+        owned = PyObject_CallMethodOneArg((PyObject *)self, str_lookup, name);
+        if (owned == NULL) return -1;
+        found = owned;
+    }
+    unsigned long id = PyLong_AsUnsignedLong(found);
+    Py_XDECREF(owned);
+    if (id == (unsigned long)-1 && PyErr_Occurred()) return -1;
+    if (id > UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "a name id above 2**32 - 1");
+        return -1;
+    }
+    *out = (uint32_t)id;
+    return 0;
+}
+
+static const char *const get_kwlist[] = {"node_id", "signal", "epoch"};
+
+/* get_events(node_id, signal, epoch) -> list[FastEvent]; epoch -1: the latest. */
+static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *given[3] = {NULL, NULL, NULL};
+    if (nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "get_events() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) given[i] = args[i];
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int slot = -1;
+        for (int j = 0; j < 3; j++) {
+            if (PyUnicode_CompareWithASCIIString(key, get_kwlist[j]) == 0) slot = j;
+        }
+        if (slot < 0) {
+            PyErr_Format(PyExc_TypeError, "get_events() got an unexpected keyword argument '%U'", key);
+            return NULL;
+        }
+        if (given[slot] != NULL) {
+            PyErr_Format(PyExc_TypeError, "get_events() got multiple values for argument '%U'", key);
+            return NULL;
+        }
+        given[slot] = args[nargs + k];
+    }
+    for (int j = 0; j < 3; j++) {
+        if (given[j] == NULL) {
+            PyErr_Format(PyExc_TypeError, "get_events() missing required argument '%s'", get_kwlist[j]);
+            return NULL;
+        }
+    }
+    if (self->store == NULL || self->list == NULL || FastEventType == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        return NULL;
+    }
+    PyObject *epoch_obj = given[2];
+    if (!PyLong_Check(epoch_obj)) {
+        PyErr_Format(PyExc_TypeError, "an epoch must be an int, not %.100s", Py_TYPE(epoch_obj)->tp_name);
+        return NULL;
+    }
+    int overflow = 0;
+    long long signed_epoch = PyLong_AsLongLongAndOverflow(epoch_obj, &overflow);
+    if (signed_epoch == -1 && overflow == 0 && PyErr_Occurred()) return NULL;
+    int latest = overflow == 0 && signed_epoch == -1;
+    unsigned long long epoch = 0;
+    if (!latest) {
+        epoch = PyLong_AsUnsignedLongLong(epoch_obj); /* OverflowError below 0 or above 2**64 - 1 */
+        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    }
+    uint32_t node, signal;
+    if (id_of(self, given[0], &node) < 0 || id_of(self, given[1], &signal) < 0) return NULL;
+    /* _lookup may have run Python code: check the store is still bound. */
+    if (self->store == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        return NULL;
+    }
+    noob_result code = latest ? noob_event_store_get_latest_into(self->store, node, signal, self->list)
+                              : noob_event_store_get_into(self->store, node, signal, epoch, self->list);
+    if (code != NOOB_OK) return raise_code(code);
+    const noob_event_view *views = NULL;
+    size_t len = 0;
+    code = noob_event_list_views(self->list, &views, &len);
+    if (code != NOOB_OK) return raise_code(code);
+    /* A str name is the text it was interned as: put it in the events as is. */
+    PyObject *node_name = PyUnicode_CheckExact(given[0]) ? given[0] : NULL;
+    PyObject *signal_name = PyUnicode_CheckExact(given[1]) ? given[1] : NULL;
+    PyObject *out = PyList_New((Py_ssize_t)len);
+    if (out == NULL) return NULL;
+    for (size_t i = 0; i < len; i++) {
+        PyObject *ev = make_event(&views[i], node_name, signal_name, self->names);
+        if (ev == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, ev);
+    }
+    return out;
+}
+
+static PyMethodDef StoreBase_methods[] = {
+    {"_bind", (PyCFunction)(void (*)(void))StoreBase_bind, METH_FASTCALL, "Bind the store (private)."},
+    {"get_events", (PyCFunction)(void (*)(void))StoreBase_get_events, METH_FASTCALL | METH_KEYWORDS,
+     "get_events(node_id, signal, epoch) -> list[FastEvent]\n\n"
+     "The events of (node_id, signal, epoch), oldest first; [] if there are none\n"
+     "(never added, cleared, evicted, or unknown names). epoch=-1 gives the latest\n"
+     "event of (node_id, signal) across epochs, as a 0- or 1-element list."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject StoreBaseType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "noob_core._events.StoreBase",
+    .tp_basicsize = sizeof(StoreBase),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Base of FastEventStore: the store's single get in C.",
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)StoreBase_dealloc,
+    .tp_traverse = (traverseproc)StoreBase_traverse,
+    .tp_clear = (inquiry)StoreBase_clear,
+    .tp_methods = StoreBase_methods,
+};
+
 static PyMethodDef methods[] = {
-    {"setup", setup, METH_O, "Register the FastEvent type."},
+    {"setup", (PyCFunction)(void (*)(void))setup, METH_FASTCALL, "Register the FastEvent type and error_for."},
     {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL, "A list's events as FastEvents."},
     {"grouped", (PyCFunction)(void (*)(void))grouped, METH_FASTCALL, "A batch list's events, grouped by key."},
     {NULL, NULL, 0, NULL},
@@ -191,4 +420,19 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "noob_core._events", NULL, -1, methods,
                                     NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__events(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__events(void) {
+    if (PyType_Ready(&StoreBaseType) < 0) return NULL;
+    if (str_lookup == NULL) {
+        str_lookup = PyUnicode_InternFromString("_lookup");
+        if (str_lookup == NULL) return NULL;
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&StoreBaseType);
+    if (PyModule_AddObject(m, "StoreBase", (PyObject *)&StoreBaseType) < 0) {
+        Py_DECREF(&StoreBaseType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,139 @@
+"""FastEventStore.get_events as one call of the linked C extension (_events.StoreBase):
+keywords, bad input (wrong types raise TypeError, never a crash), reference counts."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+
+import pytest
+
+from noob_core import FastEvent, FastEventStore, _events
+from noob_core.exceptions import StoreClosedError
+
+
+@pytest.fixture
+def store():
+    with FastEventStore(cache_size=0) as s:
+        s.add_event("node", "sig", 3, b"a", 1.5)
+        s.add_event("node", "sig", 3, b"bb", 2.5)
+        s.add_event("node", "sig", 7, b"latest", 3.5)
+        yield s
+
+
+def test_positional_keyword_and_latest(store):
+    first = store.get_events("node", "sig", 3)
+    assert [e.value for e in first] == [b"a", b"bb"]
+    assert all(type(e) is FastEvent for e in first)
+    assert first[0].node_id == "node" and first[0].signal == "sig" and first[0].epoch == 3
+    assert first[0].timestamp == 1.5 and first[0].id < first[1].id
+    assert store.get_events(node_id="node", signal="sig", epoch=3) == first
+    assert store.get_events("node", epoch=3, signal="sig") == first
+    assert [e.value for e in store.get_events("node", "sig", -1)] == [b"latest"]
+    assert store.get_latest("node", "sig").value == b"latest"
+    assert store.get_events("node", "sig", 4) == []
+    assert store.get_events("node", "other", 3) == []  # a name never interned
+    assert store.get_events("never", "sig", -1) == []
+    assert store.get_latest("node", "never") is None
+    # bytes names are the same names; events carry the str
+    assert store.get_events(b"node", b"sig", 3) == first
+
+
+def test_wrong_arguments_raise_type_error(store):
+    bad_calls = [
+        lambda: store.get_events(),
+        lambda: store.get_events("node", "sig"),
+        lambda: store.get_events("node", "sig", 3, 4),
+        lambda: store.get_events("node", "sig", epoch=3, other=1),
+        lambda: store.get_events("node", "sig", 3, epoch=3),
+        lambda: store.get_events(1, "sig", 3),
+        lambda: store.get_events(None, "sig", 3),
+        lambda: store.get_events("node", ["unhashable"], 3),
+        lambda: store.get_events("node", "sig", 3.0),
+        lambda: store.get_events("node", "sig", "3"),
+        lambda: store.get_events("node", "sig", None),
+        lambda: store.get_events(bytearray(b"node"), "sig", 3),
+    ]
+    for call in bad_calls:
+        with pytest.raises(TypeError):
+            call()
+    for epoch in (-2, 2**64, -(2**70)):
+        with pytest.raises(OverflowError):
+            store.get_events("node", "sig", epoch)
+    assert len(store.get_events("node", "sig", 3)) == 2  # the store is unharmed
+
+
+def test_unbound_and_misbound_base():
+    base = _events.StoreBase()
+    with pytest.raises(RuntimeError):
+        base.get_events("n", "s", 0)
+    for args in [(), (None, 0, {}, {}), (None, "1", {}, {}), (None, 1, [], {}), (None, 1, {}, None)]:
+        with pytest.raises((TypeError, ValueError)):
+            base._bind(*args)
+    with pytest.raises(RuntimeError):
+        base.get_events("n", "s", 0)
+    with pytest.raises(TypeError):
+        _events.setup(int, print)
+    with pytest.raises(TypeError):
+        _events.setup(FastEvent, 3)
+    with pytest.raises(TypeError):
+        _events.setup(FastEvent)
+
+
+def test_closed_store_raises_the_mapped_error(store):
+    store.close()
+    with pytest.raises(StoreClosedError, match="closed"):
+        store.get_events("node", "sig", 3)
+    with pytest.raises(StoreClosedError):
+        store.get_events("node", "sig", -1)
+
+
+def test_reference_counts_do_not_drift(store):
+    node, sig, epoch = "node", "sig", 3
+    names = store._names
+    before = [sys.getrefcount(x) for x in (node, sig, epoch, names, FastEvent)]
+    for _ in range(20_000):
+        events = store.get_events(node, sig, epoch)
+        store.get_events(node, sig, -1)
+        store.get_events(b"node", sig, epoch)
+        store.get_events("never", sig, epoch)
+        with pytest.raises(TypeError):
+            store.get_events(node, sig, 1.0)
+    del events
+    gc.collect()
+    after = [sys.getrefcount(x) for x in (node, sig, epoch, names, FastEvent)]
+    assert after == before
+
+
+def test_events_do_not_keep_the_store_alive_and_outlive_it():
+    s = FastEventStore(0)
+    s.add_event("n", "s", 0, b"v" * 100, 0.0)
+    got = s.get_events("n", "s", 0)
+    del s
+    gc.collect()
+    assert got[0].value == b"v" * 100
+
+
+def test_threads_share_one_store_through_the_c_get():
+    store = FastEventStore(0)
+    for epoch in range(200):
+        for node in range(4):
+            store.add_event(f"n{node}", "s", epoch, bytes([node, epoch % 256]), float(epoch))
+    errors = []
+
+    def reader(node):
+        try:
+            for _ in range(20):
+                for epoch in range(200):
+                    (event,) = store.get_events(f"n{node}", "s", epoch)
+                    assert event.value == bytes([node, epoch % 256]) and event.node_id == f"n{node}"
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
