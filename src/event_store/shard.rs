@@ -8,7 +8,7 @@
 //!
 //! Not synchronised: the store keeps each shard under its own lock.
 
-use super::shared_bytes::SharedBytes;
+use super::shared_bytes::{prefetch, SharedBytes};
 use foldhash::fast::FixedState;
 use std::collections::{HashMap, VecDeque};
 
@@ -122,6 +122,27 @@ impl KeyEvents {
     /// The position of the first event whose epoch is not below `epoch`:
     /// a binary search of the sample, then of at most `SAMPLE` epochs.
     fn lower_bound(&self, epoch: u64) -> usize {
+        self.lower_bound_with(epoch, |_, _| {})
+    }
+
+    /// As `lower_bound`, prefetching the payloads of the window the sample
+    /// leaves to search.
+    fn lower_bound_prefetching(&self, epoch: u64) -> usize {
+        self.lower_bound_with(epoch, |lo, hi| {
+            // Payloads are 32 bytes: every other one starts a new line at most.
+            let mut at = lo;
+            while at <= hi {
+                self.prefetch_payload(at);
+                at += 2;
+            }
+            self.prefetch_payload(hi);
+        })
+    }
+
+    /// `lower_bound`, calling `window(lo, hi)` with the bounds of the final
+    /// search (the answer lies in `lo..=hi`) before it runs.
+    #[inline]
+    fn lower_bound_with(&self, epoch: u64, window: impl FnOnce(usize, usize)) -> usize {
         let epochs = &self.epochs;
         let (Some(&first), Some(&last)) = (epochs.front(), epochs.back()) else {
             return 0;
@@ -142,6 +163,7 @@ impl KeyEvents {
         } else {
             position(j)
         };
+        window(lo, hi);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if epochs[mid] < epoch {
@@ -155,13 +177,39 @@ impl KeyEvents {
 
     /// The events of `epoch`, oldest first.
     pub fn epoch(&self, epoch: u64) -> impl Iterator<Item = &Payload> {
-        let start = self.lower_bound(epoch);
+        let (start, count) = self.span(epoch);
+        self.payloads.range(start..start + count)
+    }
+
+    /// Where the events of `epoch` are: (position of the first, how many).
+    ///
+    /// A cold lookup waits on the line of epochs it searches, then on the
+    /// payload, then on the value: once the sample has narrowed the search to
+    /// at most `SAMPLE` events, their payloads are prefetched, so the payload's
+    /// cache miss overlaps the epochs' instead of following it.
+    pub fn span(&self, epoch: u64) -> (usize, usize) {
+        let start = self.lower_bound_prefetching(epoch);
         let count = self
             .epochs
             .range(start..)
             .take_while(|&&e| e == epoch)
             .count();
-        self.payloads.range(start..start + count)
+        (start, count)
+    }
+
+    /// The payload at `position` (as given by [`span`](Self::span)).
+    #[inline]
+    pub fn payload(&self, position: usize) -> &Payload {
+        &self.payloads[position]
+    }
+
+    /// Asks the CPU to load the payload at `position` (a hint, no effect on
+    /// behaviour; positions past the end are ignored).
+    #[inline]
+    pub fn prefetch_payload(&self, position: usize) {
+        if let Some(payload) = self.payloads.get(position) {
+            prefetch(payload as *const Payload);
+        }
     }
 
     /// The latest event and its epoch.
@@ -384,6 +432,12 @@ mod tests {
                     expected,
                     "{probe} in {:?}..",
                     &epochs[..3.min(epochs.len())]
+                );
+                let count = epochs.iter().filter(|&&e| e == probe).count();
+                assert_eq!(
+                    events.span(probe),
+                    (expected, count),
+                    "the prefetching search"
                 );
             }
         }

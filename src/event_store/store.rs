@@ -19,10 +19,14 @@ use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
 use super::shard::{Payload, Shard, Slot};
 use super::shared_bytes::SharedBytes;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// Keys a batch get locates together (see `EventStore::get_many_into`): enough
+/// to overlap many cache misses, few enough that writers wait little.
+const BATCH_GROUP: usize = 32;
 
 /// The largest value one event may carry (1 GiB).
 pub(crate) const MAX_VALUE_LEN: usize = 1 << 30;
@@ -519,6 +523,15 @@ impl EventStore {
 
     /// For each key in turn, appends its events to `out` and writes how many to
     /// `counts` (as long as `keys`).
+    ///
+    /// A cold lookup is three dependent cache misses (epochs, payload, value);
+    /// one key after another, a batch would wait on each in turn. So keys go in
+    /// groups of `BATCH_GROUP` (32): the group's shards are read-locked together
+    /// (in index order; no thread holding a shard lock ever waits for another,
+    /// so this cannot deadlock), every key is located first (prefetching its
+    /// payloads), then every found value's header is prefetched, then the
+    /// events are copied out, so the misses of a group overlap. Each key is
+    /// still seen whole, before or after any concurrent add or clear.
     pub fn get_many_into(
         &self,
         keys: &[(NameId, NameId, u64)],
@@ -527,8 +540,51 @@ impl EventStore {
     ) -> Result<(), StoreError> {
         assert_eq!(keys.len(), counts.len(), "counts must match keys");
         self.check_open()?;
-        for (&(node, signal, epoch), count) in keys.iter().zip(counts) {
-            *count = self.get_into(node, signal, epoch, out)?;
+        let mut guards: Vec<Option<RwLockReadGuard<'_, Shard>>> =
+            (0..self.shards.len()).map(|_| None).collect();
+        // (position of the key's first event, how many) per key of the group.
+        let mut spans = [(0usize, 0usize); BATCH_GROUP];
+        for (group, group_counts) in keys.chunks(BATCH_GROUP).zip(counts.chunks_mut(BATCH_GROUP)) {
+            // Shards are at most 128: one bit each, locked in ascending order.
+            let mut wanted = 0u128;
+            for &(node, signal, _) in group {
+                wanted |= 1 << self.shard_index(pack_key(node, signal));
+            }
+            while wanted != 0 {
+                let index = wanted.trailing_zeros() as usize;
+                wanted &= wanted - 1;
+                guards[index] = Some(self.shards[index].shard.read());
+            }
+            let shard_of = |node, signal| {
+                let key = pack_key(node, signal);
+                guards[self.shard_index(key)]
+                    .as_ref()
+                    .and_then(|shard| shard.key(key))
+            };
+            for (&(node, signal, epoch), span) in group.iter().zip(spans.iter_mut()) {
+                *span = shard_of(node, signal).map_or((0, 0), |events| events.span(epoch));
+            }
+            for (&(node, signal, _), &(start, count)) in group.iter().zip(&spans) {
+                if count > 0 {
+                    if let Some(events) = shard_of(node, signal) {
+                        events.payload(start).value.prefetch();
+                    }
+                }
+            }
+            for ((&(node, signal, epoch), &(start, count)), slot) in
+                group.iter().zip(&spans).zip(group_counts.iter_mut())
+            {
+                *slot = count;
+                if let Some(events) = shard_of(node, signal) {
+                    let key = pack_key(node, signal);
+                    out.extend(
+                        (start..start + count).map(|at| to_event(key, epoch, events.payload(at))),
+                    );
+                }
+            }
+            for guard in guards.iter_mut() {
+                *guard = None;
+            }
         }
         Ok(())
     }
