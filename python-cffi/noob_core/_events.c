@@ -64,8 +64,10 @@ static PyObject *name_of(PyObject *names, uint32_t id, const char *text, size_t 
     return PyUnicode_DecodeUTF8(text, (Py_ssize_t)len, "strict");
 }
 
-/* One FastEvent; `node`/`signal` are borrowed (NULL: look the name up). */
-static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *names) {
+/* One FastEvent; `node`/`signal`/`epoch` are borrowed (NULL: look the name up,
+ * make the int). */
+static PyObject *make_event_with(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *epoch,
+                                 PyObject *names) {
     PyObject *ev = FastEventType->tp_alloc(FastEventType, 6);
     if (ev == NULL) return NULL;
     PyObject *items[6];
@@ -82,7 +84,12 @@ static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *
     } else {
         items[2] = name_of(names, v->signal, v->signal_name, v->signal_name_len);
     }
-    items[3] = PyLong_FromUnsignedLongLong(v->epoch);
+    if (epoch != NULL) {
+        Py_INCREF(epoch);
+        items[3] = epoch;
+    } else {
+        items[3] = PyLong_FromUnsignedLongLong(v->epoch);
+    }
     items[4] = PyFloat_FromDouble(v->timestamp);
     items[5] = PyBytes_FromStringAndSize((const char *)v->value, (Py_ssize_t)v->value_len);
     int failed = 0;
@@ -98,6 +105,10 @@ static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *
      * walking it (CPython does the same for plain tuples, but not for subclasses). */
     if (PyObject_GC_IsTracked(ev)) PyObject_GC_UnTrack(ev);
     return ev;
+}
+
+static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *names) {
+    return make_event_with(v, node, signal, NULL, names);
 }
 
 /* setup(FastEvent, error_for): the tuple subclass to build, and the function that
@@ -165,12 +176,17 @@ static PyObject *events(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
-/* grouped(views_cell, len_cell, counts_addr, count, names) -> list[list[FastEvent]]
- * Splits the list's events into `count` groups of counts[i] events (a batch get). */
+/* grouped(views_cell, len_cell, counts_addr, count, names[, nodes, signals, epochs])
+ *   -> list[list[FastEvent]]
+ * Splits the list's events into `count` groups of counts[i] events (a batch get).
+ * `nodes`, `signals`, `epochs` (optional) are the keys' own objects, tuples of
+ * `count`: an exact str name or exact int epoch of key i is put in its events as is
+ * (it is the text the name was interned as, and the epoch the library matched),
+ * which saves a dict lookup or an int per event. */
 static PyObject *grouped(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "grouped expects 5 arguments");
+    if (nargs != 5 && nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "grouped expects 5 or 8 arguments");
         return NULL;
     }
     if (FastEventType == NULL) {
@@ -181,11 +197,28 @@ static PyObject *grouped(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     size_t len;
     if (read_cells(args[0], args[1], &views, &len) < 0) return NULL;
     const size_t *counts = PyLong_AsVoidPtr(args[2]);
+    if (counts == NULL && PyErr_Occurred()) return NULL;
     Py_ssize_t groups = PyLong_AsSsize_t(args[3]);
-    if (PyErr_Occurred()) return NULL;
+    if (groups == -1 && PyErr_Occurred()) return NULL;
     if (groups < 0 || (groups > 0 && counts == NULL)) {
         PyErr_SetString(PyExc_ValueError, "bad counts");
         return NULL;
+    }
+    PyObject *const *key_nodes = NULL, *const *key_signals = NULL, *const *key_epochs = NULL;
+    if (nargs == 8) {
+        for (int j = 5; j < 8; j++) {
+            if (!PyTuple_Check(args[j])) {
+                PyErr_SetString(PyExc_TypeError, "grouped: the keys' nodes, signals and epochs must be tuples");
+                return NULL;
+            }
+            if (PyTuple_GET_SIZE(args[j]) != groups) {
+                PyErr_SetString(PyExc_ValueError, "grouped: a key tuple's length is not the count");
+                return NULL;
+            }
+        }
+        key_nodes = &PyTuple_GET_ITEM(args[5], 0);
+        key_signals = &PyTuple_GET_ITEM(args[6], 0);
+        key_epochs = &PyTuple_GET_ITEM(args[7], 0);
     }
     size_t total = 0;
     for (Py_ssize_t g = 0; g < groups; g++) total += counts[g];
@@ -203,8 +236,14 @@ static PyObject *grouped(PyObject *self, PyObject *const *args, Py_ssize_t nargs
             return NULL;
         }
         PyList_SET_ITEM(out, g, group);
+        PyObject *node = NULL, *signal = NULL, *epoch = NULL;
+        if (key_nodes != NULL) {
+            node = PyUnicode_CheckExact(key_nodes[g]) ? key_nodes[g] : NULL;
+            signal = PyUnicode_CheckExact(key_signals[g]) ? key_signals[g] : NULL;
+            epoch = PyLong_CheckExact(key_epochs[g]) ? key_epochs[g] : NULL;
+        }
         for (size_t i = 0; i < counts[g]; i++, pos++) {
-            PyObject *ev = make_event(&views[pos], NULL, NULL, args[4]);
+            PyObject *ev = make_event_with(&views[pos], node, signal, epoch, args[4]);
             if (ev == NULL) {
                 Py_DECREF(out);
                 return NULL;
@@ -375,10 +414,12 @@ static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py
     /* A str name is the text it was interned as: put it in the events as is. */
     PyObject *node_name = PyUnicode_CheckExact(given[0]) ? given[0] : NULL;
     PyObject *signal_name = PyUnicode_CheckExact(given[1]) ? given[1] : NULL;
+    /* So is an exact int epoch (not for the latest: that is another epoch). */
+    PyObject *epoch_same = !latest && PyLong_CheckExact(epoch_obj) ? epoch_obj : NULL;
     PyObject *out = PyList_New((Py_ssize_t)len);
     if (out == NULL) return NULL;
     for (size_t i = 0; i < len; i++) {
-        PyObject *ev = make_event(&views[i], node_name, signal_name, self->names);
+        PyObject *ev = make_event_with(&views[i], node_name, signal_name, epoch_same, self->names);
         if (ev == NULL) {
             Py_DECREF(out);
             return NULL;

@@ -352,7 +352,10 @@ class FastEventStore(_events.StoreBase):
             )
         )
         _views(lst, views, size)
-        return _grouped(views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names)
+        # The keys' own name and epoch objects go into the events (no lookup, no new int).
+        return _grouped(
+            views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names, nodes, signals, epochs
+        )
 
     def epoch_events(self, epoch: int) -> list[FastEvent]:
         """Every event of ``epoch``, in the order they were added (``[]`` if none)."""

@@ -137,3 +137,58 @@ def test_threads_share_one_store_through_the_c_get():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_batch_get_reuses_the_keys_objects_and_matches_single_gets(store):
+    big_epoch = 2**40 + 3
+    store.add_event("node", "sig", big_epoch, b"far", 9.0)
+    node, epoch = "".join(["no", "de"]), int(str(big_epoch))  # equal, distinct objects
+    keys = [(node, "sig", epoch), ("node", "sig", 3), (b"node", "sig", 3), ("nope", "sig", 3), ("node", "sig", True)]
+    got = store.batch_get_events(keys)
+    assert got == [store.get_events(*key) for key in keys]
+    assert got[0][0].node_id is node and got[0][0].epoch is epoch
+    assert got[2][0].node_id == "node" and type(got[2][0].node_id) is str
+    assert got[3] == [] and got[4] == []
+    single = store.get_events(node, "sig", epoch)
+    assert single[0].node_id is node and single[0].epoch is epoch
+    assert store.get_events("node", "sig", -1)[0].epoch == big_epoch
+
+
+def test_grouped_refuses_bad_arguments(store):
+    from noob_core import event_store as es
+
+    lst, views, size, views_addr, size_addr = es._tls.get
+    store.batch_get_events([("node", "sig", 3)])  # fills this thread's list with 2 events
+    counts = es.ffi.new("size_t[]", [2])
+    counts_addr = int(es.ffi.cast("uintptr_t", counts))
+    grouped = _events.grouped
+    assert len(grouped(views_addr, size_addr, counts_addr, 1, store._names)[0]) == 2
+    bad = [
+        (views_addr, size_addr, counts_addr, 1, store._names, ("node",), ("sig",)),  # 7 arguments
+        (views_addr, size_addr, counts_addr, 1, store._names, ["node"], ("sig",), (3,)),  # a list
+        (views_addr, size_addr, counts_addr, "1", store._names),
+        ("x", size_addr, counts_addr, 1, store._names),
+    ]
+    for args in bad:
+        with pytest.raises(TypeError):
+            grouped(*args)
+    for args in [
+        (views_addr, size_addr, counts_addr, 1, store._names, ("node", "x"), ("sig",), (3,)),  # wrong length
+        (views_addr, size_addr, counts_addr, 2, store._names),  # counts do not add up
+        (views_addr, size_addr, 0, 1, store._names),  # NULL counts
+        (views_addr, size_addr, counts_addr, -1, store._names),
+    ]:
+        with pytest.raises(ValueError):
+            grouped(*args)
+
+
+def test_batch_reference_counts_do_not_drift(store):
+    node, sig, epoch = "node", "sig", 3
+    keys = [(node, sig, epoch), (node, sig, 7), ("never", sig, epoch)] * 10
+    before = [sys.getrefcount(x) for x in (node, sig, epoch, 7, FastEvent)]
+    for _ in range(3_000):
+        got = store.batch_get_events(keys)
+    del got
+    gc.collect()
+    after = [sys.getrefcount(x) for x in (node, sig, epoch, 7, FastEvent)]
+    assert after == before
