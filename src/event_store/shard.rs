@@ -155,7 +155,7 @@ impl KeyEvents {
         }
         // samples[..j] < epoch <= samples[j..]: the answer lies after sample
         // j - 1 and at or before sample j.
-        let j = self.samples.partition_point(|&sampled| sampled < epoch);
+        let j = guided_partition_point(&self.samples, epoch);
         let position = |j: usize| (SAMPLE * (self.first_sample + j as u64) - self.popped) as usize;
         let mut lo = if j == 0 { 0 } else { position(j - 1) + 1 };
         let mut hi = if j == self.samples.len() {
@@ -248,6 +248,63 @@ impl KeyEvents {
     fn is_empty(&self) -> bool {
         self.epochs.is_empty()
     }
+}
+
+/// `samples.partition_point(|&s| s < epoch)` for ascending `samples`, searched
+/// from where `epoch` would sit if the samples were evenly spaced, galloping
+/// outwards from that guess, then bisecting what the gallop bracketed.
+///
+/// A key's epochs usually advance at a steady pace, so the guess is within a
+/// sample or two of the answer: two or three probes (one or two cache lines)
+/// instead of a bisection's `log2(len)` dependent probes, which on a long
+/// history (800 samples for 6,700 events) are ten loads, mostly missing L1.
+/// Uneven spacing costs more probes, never a wrong answer.
+fn guided_partition_point(samples: &VecDeque<u64>, epoch: u64) -> usize {
+    let len = samples.len();
+    let (Some(&first), Some(&last)) = (samples.front(), samples.back()) else {
+        return 0;
+    };
+    if epoch <= first {
+        return 0;
+    }
+    if epoch > last {
+        return len;
+    }
+    // Now samples[0] < epoch <= samples[len - 1] (so len >= 2): find lo < hi
+    // with samples[lo] < epoch <= samples[hi].
+    // A guess in floating point (no 128-bit division); any index is correct.
+    let fraction = (epoch - first) as f64 / (last - first) as f64;
+    let guess = ((fraction * (len - 1) as f64) as usize).min(len - 1);
+    let (mut lo, mut hi);
+    let mut step = 1;
+    if samples[guess] < epoch {
+        lo = guess;
+        hi = (lo + step).min(len - 1);
+        // Ends at len - 1 at the latest, where samples[len - 1] >= epoch.
+        while samples[hi] < epoch {
+            lo = hi;
+            step *= 2;
+            hi = (lo + step).min(len - 1);
+        }
+    } else {
+        hi = guess;
+        lo = hi.saturating_sub(step);
+        // Ends at 0 at the latest, where samples[0] < epoch.
+        while samples[lo] >= epoch {
+            hi = lo;
+            step *= 2;
+            lo = hi.saturating_sub(step);
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if samples[mid] < epoch {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
 }
 
 /// 16 bytes per epoch per shard holding it (the count of its events is not
@@ -398,6 +455,48 @@ mod tests {
         assert_eq!(events.remove_epoch(3, &mut sink), 0);
         assert_eq!(sink.len(), 5);
         assert_eq!(ids(&events, 9), vec![14]);
+    }
+
+    #[test]
+    fn guided_search_agrees_with_partition_point() {
+        let mut state = 99u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for round in 0..400 {
+            let len = next(60) as usize;
+            // Even, random, clustered (many repeats) and wildly uneven gaps.
+            let mut samples: Vec<u64> = (0..len)
+                .map(|i| match round % 4 {
+                    0 => i as u64 * 5,
+                    1 => next(1000),
+                    2 => next(4),
+                    _ => {
+                        if next(2) == 0 {
+                            next(10)
+                        } else {
+                            u64::MAX - next(10)
+                        }
+                    }
+                })
+                .collect();
+            samples.sort_unstable();
+            let deque: VecDeque<u64> = samples.iter().copied().collect();
+            let probes = samples
+                .iter()
+                .flat_map(|&e| [e.saturating_sub(1), e, e.saturating_add(1)])
+                .chain([0, 1, u64::MAX, next(1000)]);
+            for probe in probes {
+                assert_eq!(
+                    guided_partition_point(&deque, probe),
+                    samples.partition_point(|&s| s < probe),
+                    "{probe} in {samples:?}"
+                );
+            }
+        }
     }
 
     #[test]
