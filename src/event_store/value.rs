@@ -1,5 +1,5 @@
 //! `Value`: an event's bytes as the store keeps them. Values up to
-//! [`INLINE_MAX`] bytes live inline, in the event's own record; longer ones in a
+//! `INLINE_MAX` (64) bytes live inline, in the event's own record; longer ones in a
 //! shared, reference-counted block ([`SharedBytes`]).
 //!
 //! Why: a cold lookup waits for each cache line it follows. With every value in
