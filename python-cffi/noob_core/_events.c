@@ -263,6 +263,7 @@ typedef struct {
     PyObject *ids;           /* dict: name (str or bytes) -> interned id */
     PyObject *names;         /* dict: interned id -> str */
     noob_event_list *list;   /* refilled by every get_events; used only with the GIL held */
+    int list_busy;           /* a get is reading `list` (a re-entrant get uses its own list) */
 } StoreBase;
 
 static PyObject *str_lookup; /* "_lookup" */
@@ -404,27 +405,48 @@ static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py
         PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
         return NULL;
     }
-    noob_result code = latest ? noob_event_store_get_latest_into(self->store, node, signal, self->list)
-                              : noob_event_store_get_into(self->store, node, signal, epoch, self->list);
-    if (code != NOOB_OK) return raise_code(code);
+    /* Building the events allocates, which may run the garbage collector, whose
+     * finalizers may call get_events on this store again (same thread, or another
+     * one if a finalizer releases the GIL): such a nested get must not refill the
+     * list whose views are being read, so it gets a list of its own. */
+    noob_event_list *list = self->list;
+    int own_list = self->list_busy;
+    if (own_list) {
+        noob_result made = noob_event_list_new(&list);
+        if (made != NOOB_OK) return raise_code(made);
+    } else {
+        self->list_busy = 1;
+    }
+    PyObject *out = NULL;
+    noob_result code = latest ? noob_event_store_get_latest_into(self->store, node, signal, list)
+                              : noob_event_store_get_into(self->store, node, signal, epoch, list);
     const noob_event_view *views = NULL;
     size_t len = 0;
-    code = noob_event_list_views(self->list, &views, &len);
-    if (code != NOOB_OK) return raise_code(code);
+    if (code == NOOB_OK) code = noob_event_list_views(list, &views, &len);
+    if (code != NOOB_OK) {
+        raise_code(code);
+        goto done;
+    }
     /* A str name is the text it was interned as: put it in the events as is. */
     PyObject *node_name = PyUnicode_CheckExact(given[0]) ? given[0] : NULL;
     PyObject *signal_name = PyUnicode_CheckExact(given[1]) ? given[1] : NULL;
     /* So is an exact int epoch (not for the latest: that is another epoch). */
     PyObject *epoch_same = !latest && PyLong_CheckExact(epoch_obj) ? epoch_obj : NULL;
-    PyObject *out = PyList_New((Py_ssize_t)len);
-    if (out == NULL) return NULL;
+    out = PyList_New((Py_ssize_t)len);
+    if (out == NULL) goto done;
     for (size_t i = 0; i < len; i++) {
         PyObject *ev = make_event_with(&views[i], node_name, signal_name, epoch_same, self->names);
         if (ev == NULL) {
-            Py_DECREF(out);
-            return NULL;
+            Py_CLEAR(out);
+            goto done;
         }
         PyList_SET_ITEM(out, (Py_ssize_t)i, ev);
+    }
+done:
+    if (own_list) {
+        noob_event_list_free(list);
+    } else {
+        self->list_busy = 0;
     }
     return out;
 }

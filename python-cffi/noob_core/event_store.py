@@ -110,6 +110,7 @@ class _ThreadState(threading.local):
         self.views = ffi.new("const noob_event_view **")
         self.len = ffi.new("size_t *")
         self.id = ffi.new("uint64_t *")
+        self.busy = False  # a batch get is reading this thread's list
         # What a get needs, in one attribute: the list to refill, the outputs of
         # noob_event_list_views and their addresses (read by _events).
         self.get = (
@@ -339,23 +340,32 @@ class FastEventStore(_events.StoreBase):
             return [self.get_events(*key) for key in keys]
         count = len(keys)
         counts = ffi.new("size_t[]", count)
-        lst, views, size, views_addr, size_addr = _tls.get
-        check(
-            _batch_into(
-                self._handle,
-                count,
-                _from_buffer("uint32_t[]", array("I", node_ids)),
-                _from_buffer("uint32_t[]", array("I", signal_ids)),
-                _from_buffer("uint64_t[]", epoch_arr),
-                counts,
-                lst,
+        state = _tls
+        if state.busy:
+            # A get nested in this thread's batch get (a finalizer run by the
+            # collector while the events were built) must not refill its list.
+            state = _ThreadState()
+        lst, views, size, views_addr, size_addr = state.get
+        state.busy = True
+        try:
+            check(
+                _batch_into(
+                    self._handle,
+                    count,
+                    _from_buffer("uint32_t[]", array("I", node_ids)),
+                    _from_buffer("uint32_t[]", array("I", signal_ids)),
+                    _from_buffer("uint64_t[]", epoch_arr),
+                    counts,
+                    lst,
+                )
             )
-        )
-        _views(lst, views, size)
-        # The keys' own name and epoch objects go into the events (no lookup, no new int).
-        return _grouped(
-            views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names, nodes, signals, epochs
-        )
+            _views(lst, views, size)
+            # The keys' own name and epoch objects go into the events (no lookup, no new int).
+            return _grouped(
+                views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names, nodes, signals, epochs
+            )
+        finally:
+            state.busy = False
 
     def epoch_events(self, epoch: int) -> list[FastEvent]:
         """Every event of ``epoch``, in the order they were added (``[]`` if none)."""

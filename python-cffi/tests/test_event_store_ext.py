@@ -192,3 +192,39 @@ def test_batch_reference_counts_do_not_drift(store):
     gc.collect()
     after = [sys.getrefcount(x) for x in (node, sig, epoch, 7, FastEvent)]
     assert after == before
+
+
+class _GetsWhenCollected:
+    """Cyclic garbage whose finalizer runs gets on the store (as the collector may
+    do while a get is building its events)."""
+
+    def __init__(self, store, seen):
+        self.store, self.seen, self.me = store, seen, self
+
+    def __del__(self):
+        self.seen.append(self.store.get_events("n", "s", 2)[0].value)
+        self.seen.append(self.store.batch_get_events([("n", "s", 1)])[0][0].value)
+
+
+def test_gets_nested_in_a_get_by_the_collector_leave_its_events_whole():
+    store = FastEventStore(0)
+    for epoch in range(3):
+        for i in range(30):
+            store.add_event("n", "s", epoch, bytes([epoch, i]) * 40, float(i))
+    seen = []
+    threshold = gc.get_threshold()
+    gc.collect()
+    try:
+        gc.set_threshold(1)  # collect at (almost) every allocation of a container
+        for _ in range(200):
+            _GetsWhenCollected(store, seen)
+            got = store.get_events("n", "s", 0)
+            assert [e.value for e in got] == [bytes([0, i]) * 40 for i in range(30)]
+            _GetsWhenCollected(store, seen)
+            (batch,) = store.batch_get_events([("n", "s", 0)])
+            assert [e.value for e in batch] == [bytes([0, i]) * 40 for i in range(30)]
+    finally:
+        gc.set_threshold(*threshold)
+    gc.collect()
+    assert seen, "the finalizers ran"
+    assert all(v in (bytes([2, 0]) * 40, bytes([1, 0]) * 40) for v in seen)
