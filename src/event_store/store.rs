@@ -802,7 +802,8 @@ fn to_event(key: u64, epoch: u64, payload: &Payload) -> Event {
     }
 }
 
-/// Copies a value into its own shared block, refusing what the allocator cannot hold.
+/// Copies a value (inline, or into its own shared block if long), refusing what
+/// the allocator cannot hold.
 fn copy_value(value: &[u8]) -> Result<Value, StoreError> {
     Value::copy_from(value).map_err(|e| StoreError::OutOfMemory(e.0))
 }
