@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::interner::NameId;
 
 /// An event as handed out by the store: a copy that owns its value (short
-/// values copied, long ones shared with the store; see [`Value`]), so it stays
+/// values copied, long ones shared with the store; see `value.rs`), so it stays
 /// whole even after the event's epoch is cleared or evicted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {

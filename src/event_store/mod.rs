@@ -17,7 +17,7 @@ pub mod interner;
 mod shard;
 pub mod shared_bytes;
 pub mod store;
-pub mod value;
+pub(crate) mod value;
 #[doc(hidden)]
 pub mod workload;
 

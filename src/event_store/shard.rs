@@ -23,7 +23,7 @@ pub(crate) struct Slot {
 }
 
 /// What a key keeps per event besides its epoch: 88 bytes, a short value inline
-/// (one record to read: see [`Value`]).
+/// (one record to read: see `value.rs`).
 #[derive(Clone, Debug)]
 pub(crate) struct Payload {
     pub id: u64,

@@ -6,7 +6,7 @@
 //! a node live in the same shard, which keeps each key's events sorted by
 //! (epoch, id). So an add takes one lock, one atomic id and, for a value
 //! longer than 64 bytes, one allocation (shorter ones are stored inline, see
-//! [`Value`]); `get` and `latest` take one shared lock. Clearing or evicting
+//! `value.rs`); `get` and `latest` take one shared lock. Clearing or evicting
 //! an epoch visits each shard holding it and frees the long values after
 //! releasing the locks. Per-shard counters are mirrored in atomics (written only under
 //! the shard's lock) so sizes are read without locks.
