@@ -500,7 +500,8 @@ fn views_of_inline_and_shared_values_outlive_clear_close_and_free() {
     assert_eq!(views.len(), 3);
     let addresses: Vec<*const u8> = views.iter().map(|v| v.value).collect();
     assert_eq!(store.clear(1), 3);
-    store.add(node, signal, 1, &[0xEE; 64], 4.0); // new events where the old ones were
+    // New events where the old ones were.
+    store.add(node, signal, 1, &[0xEE; 64], 4.0);
     // SAFETY: live store; nothing else uses it.
     assert_eq!(unsafe { noob_event_store_close(store.ptr()) }, NOOB_OK);
     store.free();
