@@ -451,8 +451,121 @@ done:
     return out;
 }
 
+/* _batch(keys) -> list[list[FastEvent]] | None
+ * The fast path of batch_get_events: `keys` a list or tuple of (node_id, signal,
+ * epoch) tuples, every epoch an int in 0..2**64-1. Anything else (another kind
+ * of key, epoch -1 for the latest, an epoch of another type or out of range) gives
+ * None, and the Python method takes its general path, which handles or refuses it
+ * as before. Names go to ids through the store's dict (and `_lookup`); the library
+ * call releases the GIL, on a list of this call's own; the events are then built
+ * holding it, with the keys' own name and epoch objects. */
+static PyObject *StoreBase_batch(StoreBase *self, PyObject *keys_arg) {
+    if (self->store == NULL || FastEventType == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        return NULL;
+    }
+    if (!PyList_Check(keys_arg) && !PyTuple_Check(keys_arg)) Py_RETURN_NONE;
+    /* A tuple of its own: the caller's list may change while the GIL is released. */
+    PyObject *keys = PySequence_Tuple(keys_arg);
+    if (keys == NULL) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(keys);
+    PyObject *out = NULL;
+    noob_event_list *list = NULL;
+    uint32_t *nodes = PyMem_Malloc(sizeof(uint32_t) * (size_t)(n > 0 ? n : 1));
+    uint32_t *signals = PyMem_Malloc(sizeof(uint32_t) * (size_t)(n > 0 ? n : 1));
+    uint64_t *epochs = PyMem_Malloc(sizeof(uint64_t) * (size_t)(n > 0 ? n : 1));
+    size_t *counts = PyMem_Malloc(sizeof(size_t) * (size_t)(n > 0 ? n : 1));
+    if (nodes == NULL || signals == NULL || epochs == NULL || counts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* First pass: only shapes and epochs, so that a key for the general path is
+     * found before any name is looked up (or interned through _lookup). */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyTuple_GET_ITEM(keys, i);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3 || !PyLong_Check(PyTuple_GET_ITEM(key, 2))) {
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+        unsigned long long epoch = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(key, 2));
+        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) goto done;
+            PyErr_Clear(); /* -1 (latest) or out of range: the general path */
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+        epochs[i] = epoch;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyTuple_GET_ITEM(keys, i);
+        if (id_of(self, PyTuple_GET_ITEM(key, 0), &nodes[i]) < 0) goto done;
+        if (id_of(self, PyTuple_GET_ITEM(key, 1), &signals[i]) < 0) goto done;
+    }
+    if (self->store == NULL) { /* _lookup ran Python code */
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        goto done;
+    }
+    noob_result code = noob_event_list_new(&list);
+    if (code != NOOB_OK) {
+        raise_code(code);
+        goto done;
+    }
+    noob_event_store *store = self->store;
+    Py_BEGIN_ALLOW_THREADS
+    code = noob_event_store_get_batch_into(store, (size_t)n, nodes, signals, epochs, counts, list);
+    Py_END_ALLOW_THREADS
+    const noob_event_view *views = NULL;
+    size_t len = 0;
+    if (code == NOOB_OK) code = noob_event_list_views(list, &views, &len);
+    if (code != NOOB_OK) {
+        raise_code(code);
+        goto done;
+    }
+    out = PyList_New(n);
+    if (out == NULL) goto done;
+    size_t pos = 0;
+    for (Py_ssize_t g = 0; g < n; g++) {
+        if (pos + counts[g] > len) { /* cannot happen: the library's counts add up */
+            PyErr_SetString(PyExc_SystemError, "batch counts exceed the events");
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyObject *group = PyList_New((Py_ssize_t)counts[g]);
+        if (group == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, g, group);
+        PyObject *key = PyTuple_GET_ITEM(keys, g);
+        PyObject *node = PyTuple_GET_ITEM(key, 0), *signal = PyTuple_GET_ITEM(key, 1);
+        PyObject *epoch = PyTuple_GET_ITEM(key, 2);
+        node = PyUnicode_CheckExact(node) ? node : NULL;
+        signal = PyUnicode_CheckExact(signal) ? signal : NULL;
+        epoch = PyLong_CheckExact(epoch) ? epoch : NULL;
+        for (size_t i = 0; i < counts[g]; i++, pos++) {
+            PyObject *ev = make_event_with(&views[pos], node, signal, epoch, self->names);
+            if (ev == NULL) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            PyList_SET_ITEM(group, (Py_ssize_t)i, ev);
+        }
+    }
+done:
+    if (list != NULL) noob_event_list_free(list);
+    PyMem_Free(nodes);
+    PyMem_Free(signals);
+    PyMem_Free(epochs);
+    PyMem_Free(counts);
+    Py_DECREF(keys);
+    return out;
+}
+
 static PyMethodDef StoreBase_methods[] = {
     {"_bind", (PyCFunction)(void (*)(void))StoreBase_bind, METH_FASTCALL, "Bind the store (private)."},
+    {"_batch", (PyCFunction)StoreBase_batch, METH_O, "The fast path of batch_get_events (private)."},
     {"get_events", (PyCFunction)(void (*)(void))StoreBase_get_events, METH_FASTCALL | METH_KEYWORDS,
      "get_events(node_id, signal, epoch) -> list[FastEvent]\n\n"
      "The events of (node_id, signal, epoch), oldest first; [] if there are none\n"

@@ -321,6 +321,11 @@ class FastEventStore(_events.StoreBase):
         keys = keys if isinstance(keys, (list, tuple)) else list(keys)
         if not keys:
             return []
+        # One C call for the common case (tuples, epochs 0..2**64-1), releasing the
+        # GIL for the library's part; None sends anything else down the path below.
+        got = self._batch(keys)
+        if got is not None:
+            return got
         try:
             nodes, signals, epochs = zip(*keys)
         except ValueError:

@@ -92,6 +92,7 @@ def test_closed_store_raises_the_mapped_error(store):
 def test_reference_counts_do_not_drift(store):
     node, sig, epoch = "node", "sig", 3
     names = store._names
+    gc.collect()
     before = [sys.getrefcount(x) for x in (node, sig, epoch, names, FastEvent)]
     for _ in range(20_000):
         events = store.get_events(node, sig, epoch)
@@ -158,7 +159,8 @@ def test_grouped_refuses_bad_arguments(store):
     from noob_core import event_store as es
 
     lst, views, size, views_addr, size_addr = es._tls.get
-    store.batch_get_events([("node", "sig", 3)])  # fills this thread's list with 2 events
+    # A key that is a list takes the general path, which fills this thread's list (2 events).
+    store.batch_get_events([["node", "sig", 3]])
     counts = es.ffi.new("size_t[]", [2])
     counts_addr = int(es.ffi.cast("uintptr_t", counts))
     grouped = _events.grouped
@@ -185,9 +187,14 @@ def test_grouped_refuses_bad_arguments(store):
 def test_batch_reference_counts_do_not_drift(store):
     node, sig, epoch = "node", "sig", 3
     keys = [(node, sig, epoch), (node, sig, 7), ("never", sig, epoch)] * 10
+    general = [[node, sig, epoch], (node, sig, -1)]  # the general path
+    gc.collect()
     before = [sys.getrefcount(x) for x in (node, sig, epoch, 7, FastEvent)]
     for _ in range(3_000):
         got = store.batch_get_events(keys)
+        store.batch_get_events(general)
+        with pytest.raises(TypeError):
+            store.batch_get_events([(node, ["unhashable"], epoch)])
     del got
     gc.collect()
     after = [sys.getrefcount(x) for x in (node, sig, epoch, 7, FastEvent)]
@@ -228,3 +235,56 @@ def test_gets_nested_in_a_get_by_the_collector_leave_its_events_whole():
     gc.collect()
     assert seen, "the finalizers ran"
     assert all(v in (bytes([2, 0]) * 40, bytes([1, 0]) * 40) for v in seen)
+
+
+def test_batch_fast_and_general_paths_agree(store):
+    store.add_event("other", "sig", 3, b"o", 0.5)
+    keys = [("node", "sig", 3), ("other", "sig", 3), ("node", "sig", 7), ("nope", "sig", 3), ("node", "sig", 2**64 - 1)]
+    fast = store.batch_get_events(keys)
+    assert fast == [store.get_events(*key) for key in keys]
+    assert store.batch_get_events([list(key) for key in keys]) == fast  # general path
+    assert store.batch_get_events(tuple(keys)) == fast
+    assert store.batch_get_events(iter(keys)) == fast
+    # Latest (-1) and bad epochs go the general path and behave as before.
+    assert store.batch_get_events([("node", "sig", -1)])[0][0].value == b"latest"
+    for bad in (-2, 2**64):
+        with pytest.raises(OverflowError):
+            store.batch_get_events([("node", "sig", 3), ("node", "sig", bad)])
+    with pytest.raises(TypeError):
+        store.batch_get_events([("node", "sig", 3.0)])
+    with pytest.raises(ValueError):
+        store.batch_get_events([("node", "sig")])
+    with pytest.raises(TypeError):
+        store.batch_get_events([(1, "sig", 3)])
+    assert store._batch(None) is None and store._batch(iter(keys)) is None  # the general path's
+    with pytest.raises(RuntimeError):
+        _events.StoreBase()._batch([])  # an unbound base
+    store.close()
+    with pytest.raises(StoreClosedError):
+        store.batch_get_events(keys)
+
+
+def test_batch_gets_release_the_gil_and_share_the_store_with_threads():
+    store = FastEventStore(0)
+    for epoch in range(300):
+        for node in range(4):
+            store.add_event(f"n{node}", "s", epoch, bytes([node, epoch % 256]) * 8, float(epoch))
+    errors = []
+
+    def worker(node):
+        try:
+            keys = [(f"n{node}", "s", epoch) for epoch in range(300)]
+            for _ in range(30):
+                got = store.batch_get_events(keys)
+                assert [g[0].value for g in got] == [bytes([node, e % 256]) * 8 for e in range(300)]
+                (single,) = store.get_events(f"n{node}", "s", 7)
+                assert single.value == bytes([node, 7]) * 8
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
