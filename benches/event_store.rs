@@ -12,8 +12,12 @@
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
 //! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
 //!   freed per call; `refilled list`: one list refilled by
-//!   `noob_event_store_get_latest_into`), `cold` single gets in the scattered `lookup_keys` order,
-//!   `batch 1000` one `noob_event_store_get_batch` of `batch_keys`;
+//!   `noob_event_store_get_latest_into`), `cold` single gets in the scattered `lookup_keys` order
+//!   (list made and freed, or one list refilled by `noob_event_store_get_into`),
+//!   `batch cold` 1,000 keys of that order per call (each call the next 1,000),
+//!   `batch 1000` one `noob_event_store_get_batch` of `batch_keys` (the same
+//!   1,000 keys every call: the Python bench's batch), with the values copied out
+//!   by `noob_event_list_columns`, or into one refilled list read by views;
 //!   `latest (Rust API)` is `EventStore::latest` without the C boundary.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -379,6 +383,54 @@ fn gets(c: &mut Criterion) {
         })
     });
 
+    let mut reused = null_mut();
+    // SAFETY: valid out pointer; freed below.
+    assert_eq!(unsafe { noob_event_list_new(&mut reused) }, NOOB_OK);
+    let mut k = 0;
+    group.bench_function("cold, refilled list", |b| {
+        b.iter(|| {
+            k = (k + 1) % cold.len();
+            let (node, signal, epoch) = cold[k];
+            // SAFETY: live store; the list is used by this thread alone.
+            unsafe {
+                noob_event_store_get_into(store.ptr(), node, signal, epoch, reused);
+                let mut view = std::mem::zeroed::<noob_event_view>();
+                noob_event_list_get(reused, 0, &mut view);
+                black_box(view.value);
+            }
+        })
+    });
+
+    // 1,000 cold keys per call, each call the next 1,000 of the scattered order.
+    let mut start = 0;
+    let mut cold_counts = vec![0usize; 1000];
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function(BenchmarkId::new("batch cold, refilled list", 1000), |b| {
+        b.iter(|| {
+            start = (start + 1000) % (cold.len() - 1000);
+            let keys = &cold[start..start + 1000];
+            let nodes: Vec<u32> = keys.iter().map(|k| k.0).collect();
+            let signals: Vec<u32> = keys.iter().map(|k| k.1).collect();
+            let epochs: Vec<u64> = keys.iter().map(|k| k.2).collect();
+            // SAFETY: arrays of 1,000 entries; the list is used by this thread alone.
+            unsafe {
+                let code = noob_event_store_get_batch_into(
+                    store.ptr(),
+                    1000,
+                    nodes.as_ptr(),
+                    signals.as_ptr(),
+                    epochs.as_ptr(),
+                    cold_counts.as_mut_ptr(),
+                    reused,
+                );
+                assert_eq!(code, NOOB_OK);
+                let (mut views, mut len) = (std::ptr::null(), 0);
+                noob_event_list_views(reused, &mut views, &mut len);
+                black_box(views);
+            }
+        })
+    });
+
     let keys = workload::batch_keys(EVENTS, 1000, 7);
     let nodes: Vec<u32> = keys.iter().map(|k| ids.key(*k).0).collect();
     let signals: Vec<u32> = keys.iter().map(|k| ids.key(*k).1).collect();
@@ -407,6 +459,29 @@ fn gets(c: &mut Criterion) {
             }
         })
     });
+    let mut counts = vec![0usize; 1000];
+    group.bench_function(BenchmarkId::new("batch, refilled list", 1000), |b| {
+        b.iter(|| {
+            // SAFETY: arrays of 1,000 entries; the list is used by this thread alone.
+            unsafe {
+                let code = noob_event_store_get_batch_into(
+                    store.ptr(),
+                    1000,
+                    nodes.as_ptr(),
+                    signals.as_ptr(),
+                    epochs.as_ptr(),
+                    counts.as_mut_ptr(),
+                    reused,
+                );
+                assert_eq!(code, NOOB_OK);
+                let (mut views, mut len) = (std::ptr::null(), 0);
+                noob_event_list_views(reused, &mut views, &mut len);
+                black_box(views);
+            }
+        })
+    });
+    // SAFETY: made above, freed once.
+    unsafe { noob_event_list_free(reused) };
     group.finish();
     store.free();
 }

@@ -83,13 +83,8 @@ setup(
     # The serializer's Python walk: one CPython-API call per blob (see _wire.c).
     ext_modules=[
         Extension("noob_core._wire", ["noob_core/_wire.c"], extra_compile_args=["-O2"]),
-        # The event store's FastEvent builder: reads event views, calls nothing (see _events.c).
-        Extension(
-            "noob_core._events",
-            ["noob_core/_events.c"],
-            include_dirs=[str(REPO / "include")],
-            extra_compile_args=["-O2"],
-        ),
+        # The event store's single get and FastEvent builder, linked to the library (see _events.c).
+        linked_extension("noob_core._events", "noob_core/_events.c"),
         linked_extension("noob_core._noob", "noob_core/_noob.c"),  # Epoch, Scheduler hot calls
         linked_extension("noob_core._sched", "noob_core/_sched.c"),  # FastScheduler's drive (see _sched.c)
     ],

@@ -482,3 +482,34 @@ fn refilled_lists() {
     );
     assert_eq!(value(view), b"other");
 }
+
+/// Views stay valid and unchanged until their list is freed, whether the
+/// value is short (kept inline in the store, copied into the list) or long
+/// (a shared block): through a clear, a close and the store's free.
+#[test]
+fn views_of_inline_and_shared_values_outlive_clear_close_and_free() {
+    let store = Store::new(0);
+    let (node, signal) = (store.intern("n"), store.intern("s"));
+    let short: Vec<u8> = (0..64u8).collect();
+    let long: Vec<u8> = (0..200u8).rev().collect();
+    store.add(node, signal, 1, &short, 1.0);
+    store.add(node, signal, 1, &long, 2.0);
+    store.add(node, signal, 1, &short[..5], 3.0);
+    let list = store.get(node, signal, 1);
+    let views = list.views();
+    assert_eq!(views.len(), 3);
+    let addresses: Vec<*const u8> = views.iter().map(|v| v.value).collect();
+    assert_eq!(store.clear(1), 3);
+    // New events where the old ones were.
+    store.add(node, signal, 1, &[0xEE; 64], 4.0);
+    // SAFETY: live store; nothing else uses it.
+    assert_eq!(unsafe { noob_event_store_close(store.ptr()) }, NOOB_OK);
+    store.free();
+    let views = list.views();
+    assert_eq!(value(&views[0]), &short[..]);
+    assert_eq!(value(&views[1]), &long[..]);
+    assert_eq!(value(&views[2]), &short[..5]);
+    let after: Vec<*const u8> = views.iter().map(|v| v.value).collect();
+    assert_eq!(addresses, after, "views do not move");
+    assert_eq!(text(views[0].node_name, views[0].node_name_len), "n");
+}

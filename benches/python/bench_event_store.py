@@ -396,6 +396,35 @@ def main() -> None:
         wall, cpu = timed(floor)
         res.add("get cold floor", "ours", wall / n, cpu / n)
     del cold_ids
+    # Where a batch get's time goes: the library's part (one cffi call refilling the
+    # thread's list, names already ids, arrays ready) and the Python objects' part
+    # (building the same FastEvent lists again from that list's views).
+    b_ours = keys["ours"][2]
+    b_nodes, b_signals, b_epochs = zip(*b_ours)
+    b_count = len(b_ours)
+    b_arrays = (
+        es._from_buffer("uint32_t[]", array_of("I", [ids[x] for x in b_nodes])),
+        es._from_buffer("uint32_t[]", array_of("I", [ids[x] for x in b_signals])),
+        es._from_buffer("uint64_t[]", array_of("Q", b_epochs)),
+    )
+    b_counts = es.ffi.new("size_t[]", b_count)
+    b_counts_addr = int(es.ffi.cast("uintptr_t", b_counts))
+    _, _, _, views_addr, size_addr = es._tls.get
+    names = stores["ours"]._names
+
+    def batch_library():
+        assert not es._batch_into(handle, b_count, *b_arrays, b_counts, lst)
+        list_views(lst, views, size)
+
+    def batch_objects():
+        es._grouped(views_addr, size_addr, b_counts_addr, b_count, names, b_nodes, b_signals, b_epochs)
+
+    glb = {"lib": batch_library, "objs": batch_objects}
+    for x in micro("lib()", glb, max(5, repeats)):
+        res.add("batch library", "ours", x / b_count)
+    batch_library()
+    for x in micro("objs()", glb, max(5, repeats)):
+        res.add("batch objects", "ours", x / b_count)
     for impl in impls:
         b = keys[impl][2]
         if impl == "noob":
@@ -487,9 +516,11 @@ def report(res: Results, impls: list[str], n: int, repeats: int) -> None:
         "add": "add_event, GC on, per event",
         "add batch": "add_events (1,000 per call), GC on, per event",
         "get cold": "get_events cold (1M distinct keys, scattered)",
-        "get cold floor": "(cold: the two cffi calls alone, ids pre-interned)",
+        "get cold floor": "(cold: the library's get through two cffi calls, ids pre-interned)",
         "get cached": "get_events cached (1,000 hot keys cycled)",
         "batch get": "batch_get_events, 1,000 keys, per key",
+        "batch library": "(batch: the library's part, one cffi call + views)",
+        "batch objects": "(batch: building the FastEvent lists alone)",
         "clear_epoch": "clear_epoch (20 events), per epoch",
     }
     for row, label in labels.items():

@@ -5,16 +5,17 @@ no load on Python's garbage collector. Gets copy what they return into
 ``FastEvent`` tuples (a value is a fresh ``bytes``), so what a caller holds never
 changes, even if the epoch is cleared or evicted afterwards.
 
-Threads: one store may be used from many threads at once. Every call into the
-library releases the GIL (cffi does so for every call), so Python threads adding
-to and reading from one store really run in parallel while inside the library.
-The only Python-level state is the name cache (a dict, updated atomically) and
-one refillable result list per thread (``threading.local``), which keeps the
-events of that thread's last get alive until its next get.
-
-Getting costs two cffi calls (the get, refilling the thread's list, and
-``noob_event_list_views``) and one call into ``_events`` (C), which builds the
-FastEvent tuples from the views; nothing else goes through cffi per event.
+Threads: one store may be used from many threads at once. Adds, epoch reads
+and clears are cffi calls, which release the GIL, and ``batch_get_events``
+releases it for the library's part of its one C call (``_events``), so Python
+threads adding to and reading from one store really run in parallel while
+inside the library. ``get_events`` (and ``get_latest``) is one short call of the
+linked C extension ``_events`` that holds the GIL: it looks the key up in the
+library, refilling the store's own result list, and builds the FastEvent tuples
+from its views before returning (the GIL keeps two threads off that list). The
+other Python-level state is the name cache (a dict, updated atomically) and one
+refillable result list per thread (``threading.local``) for the general path of
+batch gets.
 
 Bounded stores (``cache_size``): see ``FastEventStore``.
 """
@@ -70,7 +71,7 @@ class FastEvent(NamedTuple):
 
 
 # Gets build FastEvents in C, straight from the library's event views (_events.c).
-_events.setup(FastEvent)
+_events.setup(FastEvent, error_for)
 _to_events = _events.events
 _grouped = _events.grouped
 
@@ -111,6 +112,7 @@ class _ThreadState(threading.local):
         self.views = ffi.new("const noob_event_view **")
         self.len = ffi.new("size_t *")
         self.id = ffi.new("uint64_t *")
+        self.busy = False  # a batch get is reading this thread's list
         # What a get needs, in one attribute: the list to refill, the outputs of
         # noob_event_list_views and their addresses (read by _events).
         self.get = (
@@ -149,7 +151,7 @@ def _encode(name: Name) -> bytes:
     raise TypeError(f"a node or signal name must be str (or UTF-8 bytes), not {type(name).__name__}")
 
 
-class FastEventStore:
+class FastEventStore(_events.StoreBase):
     """Events keyed by (node_id, signal, epoch); each key keeps its events in the
     order they were added.
 
@@ -171,6 +173,11 @@ class FastEventStore:
     ``close()`` (or leaving a ``with`` block) drops every event at once; any later
     call but ``stats()`` and ``close()`` raises ``StoreClosedError``. Events
     already returned stay valid.
+
+    ``get_events(node_id, signal, epoch)`` is inherited from ``_events.StoreBase``
+    (C): the events of (node_id, signal, epoch), oldest first; ``[]`` if there are
+    none (never added, cleared, evicted, or unknown names). ``epoch=-1`` gives the
+    latest event of (node_id, signal) across epochs, as a 0- or 1-element list.
     """
 
     __slots__ = ("_handle", "_ids", "_names", "_closed", "__weakref__")
@@ -184,6 +191,8 @@ class FastEventStore:
         self._ids: dict[Name, int] = {}  # name (str or bytes) -> interned id
         self._names: dict[int, str] = {}  # interned id -> name
         self._closed = False
+        # get_events (C) reads the store, the name dicts and refills its own list.
+        self._bind(self._handle, int(ffi.cast("uintptr_t", self._handle)), self._ids, self._names)
 
     # -- names ------------------------------------------------------------------
 
@@ -302,29 +311,6 @@ class FastEventStore:
 
     # -- getting ----------------------------------------------------------------
 
-    def get_events(self, node_id: Name, signal: Name, epoch: int) -> list[FastEvent]:
-        """The events of (node_id, signal, epoch), oldest first; ``[]`` if there
-        are none (never added, cleared, evicted, or unknown names). ``epoch=-1``
-        gives the latest event of (node_id, signal) across epochs, as a 0- or
-        1-element list."""
-        ids = self._ids
-        node = ids.get(node_id)
-        sig = ids.get(signal)
-        if node is None:
-            node = self._lookup(node_id)
-        if sig is None:
-            sig = self._lookup(signal)
-        lst, views, size, views_addr, size_addr = _tls.get
-        if epoch == -1:
-            code = _latest_into(self._handle, node, sig, lst)
-        else:
-            code = _get_into(self._handle, node, sig, epoch, lst)
-        if code:
-            raise error_for(code)
-        _views(lst, views, size)
-        # Unknown names found nothing, so the names are known whenever there are events.
-        return _to_events(views_addr, size_addr, None, None, self._names)
-
     def get_latest(self, node_id: Name, signal: Name) -> FastEvent | None:
         """The latest event of (node_id, signal): the last one added in the
         largest retained epoch holding one; None if there is none."""
@@ -337,6 +323,11 @@ class FastEventStore:
         keys = keys if isinstance(keys, (list, tuple)) else list(keys)
         if not keys:
             return []
+        # One C call for the common case (tuples, epochs 0..2**64-1), releasing the
+        # GIL for the library's part; None sends anything else down the path below.
+        got = self._batch(keys)
+        if got is not None:
+            return got
         try:
             nodes, signals, epochs = zip(*keys)
         except ValueError:
@@ -356,20 +347,32 @@ class FastEventStore:
             return [self.get_events(*key) for key in keys]
         count = len(keys)
         counts = ffi.new("size_t[]", count)
-        lst, views, size, views_addr, size_addr = _tls.get
-        check(
-            _batch_into(
-                self._handle,
-                count,
-                _from_buffer("uint32_t[]", array("I", node_ids)),
-                _from_buffer("uint32_t[]", array("I", signal_ids)),
-                _from_buffer("uint64_t[]", epoch_arr),
-                counts,
-                lst,
+        state = _tls
+        if state.busy:
+            # A get nested in this thread's batch get (a finalizer run by the
+            # collector while the events were built) must not refill its list.
+            state = _ThreadState()
+        lst, views, size, views_addr, size_addr = state.get
+        state.busy = True
+        try:
+            check(
+                _batch_into(
+                    self._handle,
+                    count,
+                    _from_buffer("uint32_t[]", array("I", node_ids)),
+                    _from_buffer("uint32_t[]", array("I", signal_ids)),
+                    _from_buffer("uint64_t[]", epoch_arr),
+                    counts,
+                    lst,
+                )
             )
-        )
-        _views(lst, views, size)
-        return _grouped(views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names)
+            _views(lst, views, size)
+            # The keys' own name and epoch objects go into the events (no lookup, no new int).
+            return _grouped(
+                views_addr, size_addr, int(ffi.cast("uintptr_t", counts)), count, self._names, nodes, signals, epochs
+            )
+        finally:
+            state.busy = False
 
     def epoch_events(self, epoch: int) -> list[FastEvent]:
         """Every event of ``epoch``, in the order they were added (``[]`` if none)."""

@@ -16,14 +16,14 @@
 //! (about 29,000 years at 10 million events per second); if it ever did, adds
 //! would fail with [`IdsExhausted`] instead of reusing an id.
 
-use super::shared_bytes::SharedBytes;
+use super::value::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::interner::NameId;
 
-/// An event as handed out by the store: a cheap copy whose value bytes are
-/// shared with the store (and stay alive as long as this copy does, even after
-/// the event's epoch is cleared or evicted).
+/// An event as handed out by the store: a copy that owns its value (short
+/// values copied, long ones shared with the store; see `value.rs`), so it stays
+/// whole even after the event's epoch is cleared or evicted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     pub(crate) id: u64,
@@ -31,7 +31,7 @@ pub struct Event {
     pub(crate) signal: NameId,
     pub(crate) epoch: u64,
     pub(crate) timestamp: f64,
-    pub(crate) value: SharedBytes,
+    pub(crate) value: Value,
 }
 
 impl Event {

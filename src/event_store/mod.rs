@@ -17,6 +17,7 @@ pub mod interner;
 mod shard;
 pub mod shared_bytes;
 pub mod store;
+pub(crate) mod value;
 #[doc(hidden)]
 pub mod workload;
 

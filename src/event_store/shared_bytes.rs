@@ -81,19 +81,28 @@ impl SharedBytes {
     /// no effect on behaviour; a no-op off x86-64).
     #[inline]
     pub fn prefetch(&self) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch never faults and reads nothing architecturally;
-        // the address is this live block's anyway.
-        unsafe {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(self.header.as_ptr().cast());
-        }
+        prefetch(self.header.as_ptr());
     }
 
     /// How many handles share these bytes (for tests and diagnostics).
     pub fn handle_count(&self) -> u32 {
         self.header().count.load(Ordering::Acquire)
     }
+}
+
+/// Asks the CPU to start loading the cache line at `address` (a hint: no
+/// effect on behaviour; a no-op off x86-64).
+#[inline]
+pub(crate) fn prefetch<T>(address: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing architecturally, for
+    // any address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(address.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
 }
 
 impl Deref for SharedBytes {

@@ -4,10 +4,11 @@
 //!
 //! Layout: a fixed number of shards, each a lock over a [`Shard`]; all keys of
 //! a node live in the same shard, which keeps each key's events sorted by
-//! (epoch, id). So an add takes one lock, one atomic id and one allocation
-//! (the value); `get` and `latest` take one shared lock. Clearing or evicting
-//! an epoch visits each shard holding it and frees the values after releasing
-//! the locks. Per-shard counters are mirrored in atomics (written only under
+//! (epoch, id). So an add takes one lock, one atomic id and, for a value
+//! longer than 64 bytes, one allocation (shorter ones are stored inline, see
+//! `value.rs`); `get` and `latest` take one shared lock. Clearing or evicting
+//! an epoch visits each shard holding it and frees the long values after
+//! releasing the locks. Per-shard counters are mirrored in atomics (written only under
 //! the shard's lock) so sizes are read without locks.
 //!
 //! Thread safety: [`EventStore`] is `Send + Sync`; every method may be called
@@ -18,11 +19,15 @@ use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
 use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
 use super::shard::{Payload, Shard, Slot};
-use super::shared_bytes::SharedBytes;
-use parking_lot::{Mutex, RwLock};
+use super::value::Value;
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// Keys a batch get locates together (see `EventStore::get_many_into`): enough
+/// to overlap many cache misses, few enough that writers wait little.
+const BATCH_GROUP: usize = 32;
 
 /// The largest value one event may carry (1 GiB).
 pub(crate) const MAX_VALUE_LEN: usize = 1 << 30;
@@ -299,7 +304,7 @@ impl EventStore {
         self.check_open()?;
         self.check_names(node, signal)?;
         check_value(value)?;
-        // Allocated before the lock is taken.
+        // Copied (and a long value allocated) before the lock is taken.
         let value = copy_value(value)?;
         let key = pack_key(node, signal);
         let cell = self.cell(key);
@@ -375,7 +380,7 @@ impl EventStore {
         let mut values = events
             .iter()
             .map(|e| copy_value(e.value).map(Some))
-            .collect::<Result<Vec<Option<SharedBytes>>, _>>()?;
+            .collect::<Result<Vec<Option<Value>>, _>>()?;
         let first = self.ids.take(events.len() as u64)?;
         let mut start = 0;
         while start < order.len() {
@@ -519,6 +524,17 @@ impl EventStore {
 
     /// For each key in turn, appends its events to `out` and writes how many to
     /// `counts` (as long as `keys`).
+    ///
+    /// A cold lookup is a chain of dependent cache misses (sample, epochs,
+    /// payload; a long value's block); one key after another, a batch would
+    /// wait on each in turn. So keys go in groups of `BATCH_GROUP` (32): the
+    /// group's shards are read-locked together (in index order; no thread
+    /// holding a shard lock ever waits for another, so this cannot deadlock),
+    /// and each step of the lookup runs for every key of the group before the
+    /// next (window from the sample, prefetching its epochs; search of the
+    /// epochs, prefetching the payload; a long value's block; the copy), so the
+    /// misses of a group overlap. Each key is still seen whole, before or
+    /// after any concurrent add or clear.
     pub fn get_many_into(
         &self,
         keys: &[(NameId, NameId, u64)],
@@ -527,8 +543,58 @@ impl EventStore {
     ) -> Result<(), StoreError> {
         assert_eq!(keys.len(), counts.len(), "counts must match keys");
         self.check_open()?;
-        for (&(node, signal, epoch), count) in keys.iter().zip(counts) {
-            *count = self.get_into(node, signal, epoch, out)?;
+        let mut guards: Vec<Option<RwLockReadGuard<'_, Shard>>> =
+            (0..self.shards.len()).map(|_| None).collect();
+        // (position of the key's first event, how many) per key of the group.
+        let mut spans = [(0usize, 0usize); BATCH_GROUP];
+        for (group, group_counts) in keys.chunks(BATCH_GROUP).zip(counts.chunks_mut(BATCH_GROUP)) {
+            // Shards are at most 128: one bit each, locked in ascending order.
+            let mut wanted = 0u128;
+            for &(node, signal, _) in group {
+                wanted |= 1 << self.shard_index(pack_key(node, signal));
+            }
+            while wanted != 0 {
+                let index = wanted.trailing_zeros() as usize;
+                wanted &= wanted - 1;
+                guards[index] = Some(self.shards[index].shard.read());
+            }
+            let shard_of = |node, signal| {
+                let key = pack_key(node, signal);
+                guards[self.shard_index(key)]
+                    .as_ref()
+                    .and_then(|shard| shard.key(key))
+            };
+            // Each step reads what the previous one prefetched for every key.
+            for (&(node, signal, epoch), span) in group.iter().zip(spans.iter_mut()) {
+                *span = shard_of(node, signal).map_or((0, 0), |events| events.start_span(epoch));
+            }
+            for (&(node, signal, epoch), span) in group.iter().zip(spans.iter_mut()) {
+                if let Some(events) = shard_of(node, signal) {
+                    *span = events.finish_span(epoch, *span);
+                }
+            }
+            for (&(node, signal, _), &(start, count)) in group.iter().zip(&spans) {
+                if count > 0 {
+                    if let Some(events) = shard_of(node, signal) {
+                        // A long value's block (an inline one is in the payload).
+                        events.payload(start).value.prefetch();
+                    }
+                }
+            }
+            for ((&(node, signal, epoch), &(start, count)), slot) in
+                group.iter().zip(&spans).zip(group_counts.iter_mut())
+            {
+                *slot = count;
+                if let Some(events) = shard_of(node, signal) {
+                    let key = pack_key(node, signal);
+                    out.extend(
+                        (start..start + count).map(|at| to_event(key, epoch, events.payload(at))),
+                    );
+                }
+            }
+            for guard in guards.iter_mut() {
+                *guard = None;
+            }
         }
         Ok(())
     }
@@ -736,9 +802,10 @@ fn to_event(key: u64, epoch: u64, payload: &Payload) -> Event {
     }
 }
 
-/// Copies a value into its own shared block, refusing what the allocator cannot hold.
-fn copy_value(value: &[u8]) -> Result<SharedBytes, StoreError> {
-    SharedBytes::copy_from(value).map_err(|e| StoreError::OutOfMemory(e.0))
+/// Copies a value (inline, or into its own shared block if long), refusing what
+/// the allocator cannot hold.
+fn copy_value(value: &[u8]) -> Result<Value, StoreError> {
+    Value::copy_from(value).map_err(|e| StoreError::OutOfMemory(e.0))
 }
 
 #[inline]

@@ -373,6 +373,36 @@ fn concurrent_adds_gets_and_clears_lose_and_duplicate_nothing() {
                             assert_eq!(names[(w % 8) as usize], signal, "value matches its key");
                         }
                     }
+                    // A batch over every key of a few epochs: groups lock several
+                    // shards at once while writers and the clearer lock them too.
+                    let keys: Vec<(NameId, NameId, u64)> = (0..100u64)
+                        .map(|k| {
+                            let epoch = (seen + k / 64) % 400;
+                            (
+                                names[(k % 8) as usize],
+                                names[((k / 8) % 8) as usize],
+                                epoch,
+                            )
+                        })
+                        .collect();
+                    let mut out = Vec::new();
+                    let mut counts = vec![usize::MAX; keys.len()];
+                    store.get_many_into(&keys, &mut out, &mut counts).unwrap();
+                    assert_eq!(counts.iter().sum::<usize>(), out.len());
+                    let mut at = 0;
+                    for (&(node, signal, epoch), &count) in keys.iter().zip(&counts) {
+                        let mine = &out[at..at + count];
+                        at += count;
+                        assert!(mine.windows(2).all(|w| w[0].id() < w[1].id()));
+                        for event in mine {
+                            assert_eq!(
+                                (event.node(), event.signal(), event.epoch()),
+                                (node, signal, epoch)
+                            );
+                            let w = u64::from_le_bytes(event.value()[..8].try_into().unwrap());
+                            assert_eq!(names[(w % 8) as usize], signal, "value matches its key");
+                        }
+                    }
                 }
                 seen
             })
@@ -523,4 +553,48 @@ fn concurrent_adds_to_a_bounded_store() {
         store.stats().highest_evicted_epoch < Some(PER_THREAD),
         "the newest epoch is never evicted"
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// A batch get (keys located in groups, several shards locked at once)
+    /// answers exactly what one get per key answers, in key order: many
+    /// nodes (so many shards), several events per key, adds to older epochs,
+    /// epochs cleared, unknown names and repeated keys.
+    #[test]
+    fn batch_get_equals_one_get_per_key(
+        adds in proptest::collection::vec((0u32..40, 0u32..3, 0u64..30), 1..400),
+        clears in proptest::collection::vec(0u64..30, 0..5),
+        keys in proptest::collection::vec((0u32..44, 0u32..4, 0u64..32), 0..200),
+    ) {
+        let store = store();
+        let nodes: Vec<NameId> = (0..40).map(|i| store.intern(&format!("node{i}")).unwrap()).collect();
+        let signals: Vec<NameId> = (0..3).map(|i| store.intern(&format!("sig{i}")).unwrap()).collect();
+        for (i, &(node, signal, epoch)) in adds.iter().enumerate() {
+            let value = (i as u32).to_le_bytes();
+            store.add(nodes[node as usize], signals[signal as usize], epoch, &value, i as f64).unwrap();
+        }
+        for epoch in clears {
+            store.clear_epoch(epoch).unwrap();
+        }
+        // Ids past the interned ones are names never interned.
+        let id = |table: &[NameId], i: u32| table.get(i as usize).copied().unwrap_or(1000 + i);
+        let keys: Vec<(NameId, NameId, u64)> = keys
+            .iter()
+            .map(|&(n, s, e)| (id(&nodes, n), id(&signals, s), e))
+            .collect();
+        let mut out = Vec::new();
+        let mut counts = vec![usize::MAX; keys.len()];
+        store.get_many_into(&keys, &mut out, &mut counts).unwrap();
+        let mut expected = Vec::new();
+        let mut expected_counts = Vec::new();
+        for &(node, signal, epoch) in &keys {
+            let events = store.get(node, signal, epoch).unwrap();
+            expected_counts.push(events.len());
+            expected.extend(events);
+        }
+        proptest::prop_assert_eq!(counts, expected_counts);
+        proptest::prop_assert_eq!(out, expected);
+    }
 }

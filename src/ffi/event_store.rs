@@ -123,8 +123,9 @@ struct Columns {
     value_offsets: Vec<usize>,
 }
 
-// SAFETY: the raw pointers in the views point into `events` (shared, immutable
-// `SharedBytes` values) and into the interner's names (immutable, kept alive by
+// SAFETY: the raw pointers in the views point into `events` (values inline in
+// the list's own events, or shared, immutable `SharedBytes` blocks; neither
+// moves or changes until the list is refilled or freed) and into the interner's names (immutable, kept alive by
 // `interner`). A list is mutated only by a refill, which its contract makes
 // exclusive; otherwise it is read-only, so sharing and sending it between
 // threads is sound.
