@@ -24,22 +24,6 @@
 
 
 /**
- * Not lent: in the shared idle list, or vacant (no memory).
- */
-#define FREE 0
-
-/**
- * Idle in one thread's cache.
- */
-#define CACHED 1
-
-#define LENT 2
-
-#define NODES 50
-
-#define EVENTS_PER_EPOCH 20
-
-/**
  * How many buffers one pool can lend at once.
  */
 #define NOOB_BUFFER_POOL_MAX_OUTSTANDING 16777216
@@ -344,11 +328,6 @@ typedef enum noob_value_type noob_value_type;
 typedef uint32_t noob_value_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
-
-/**
- * Limits on what a store retains; `None` is no limit.
- */
-typedef struct Retention Retention;
 
 /**
  * A pool of pre-allocated, fixed-size byte buffers.

@@ -143,10 +143,10 @@ impl std::error::Error for PoolError {}
 /// A slot's state word: `generation << 2 | kind`.
 mod state {
     /// Not lent: in the shared idle list, or vacant (no memory).
-    pub const FREE: u64 = 0;
+    pub(crate) const FREE: u64 = 0;
     /// Idle in one thread's cache.
-    pub const CACHED: u64 = 1;
-    pub const LENT: u64 = 2;
+    pub(crate) const CACHED: u64 = 1;
+    pub(crate) const LENT: u64 = 2;
 
     pub fn make(generation: u64, kind: u64) -> u64 {
         (generation << 2) | kind

@@ -50,3 +50,29 @@ fn header_constants_are_plain_literals() {
         assert!(plain, "not a plain literal: {line}");
     }
 }
+
+#[test]
+fn header_defines_only_noob_names() {
+    // A C program includes this header next to its own names: a stray `#define NODES` or a
+    // type without our prefix would collide with them.
+    for line in COMMITTED.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let name = match words.as_slice() {
+            ["#define", name, ..] => *name,
+            // `typedef struct name {` or `typedef enum name {`
+            ["typedef", _, name, "{"] => *name,
+            // a function pointer: `typedef ret (*name)(args);`
+            ["typedef", ..] if line.contains("(*") => {
+                let start = line.find("(*").unwrap() + 2;
+                &line[start..start + line[start..].find(')').unwrap()]
+            }
+            // `typedef ... name;`
+            ["typedef", .., last] => last.trim_end_matches(';'),
+            _ => continue,
+        };
+        assert!(
+            name.starts_with("NOOB_") || name.starts_with("noob_"),
+            "the header defines a name outside the noob namespace: {line}"
+        );
+    }
+}
