@@ -24,16 +24,19 @@
 //! predecessors have returned, and sees their memory effects.
 
 use super::graph::{Graph, NodeId};
+use super::pool;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
 use parking_lot::Mutex;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How long an idle worker yields before it parks.
+/// How long an idle helper yields before it parks.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
+/// How long an idle calling thread yields before it parks while its run is unfinished.
+const CALLER_SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(200);
 
 /// Most workers one run may use.
 pub(crate) const MAX_WORKERS: usize = 1024;
@@ -101,22 +104,51 @@ struct Sleeper {
 /// decrements the node's counter.
 const POISONED: u8 = 0x80;
 
-struct Shared<'a, F, E> {
-    graph: &'a Graph,
-    f: F,
+/// One run's state, shared by its workers through an `Arc`: a helper from the pool
+/// may still hold it (idle, about to leave) after the caller has returned.
+///
+/// Why that is sound although `graph` and `f` are borrowed from the caller: they are
+/// used in `execute` only, every `execute` returns before its node is counted in
+/// `finished`, and the caller returns only after `all_finished`, which is set once
+/// every node is counted. After that a helper touches only what this struct owns.
+/// `failures` is emptied by the caller, so dropping this struct later drops no `E`,
+/// and `f` is not owned (nothing of `F` is dropped here).
+struct Shared<F, E> {
+    graph: *const Graph,
+    f: *const F,
+    node_count: usize,
     stop_on_failure: bool,
-    remaining: Vec<AtomicU32>,
-    status: Vec<AtomicU8>,
+    remaining: Box<[AtomicU32]>,
+    status: Box<[AtomicU8]>,
     injector: Injector<NodeId>,
-    stealers: Vec<Stealer<NodeId>>,
+    /// Each worker's deque, taken by that worker when it starts.
+    deques: Box<[Mutex<Option<Worker<NodeId>>>]>,
+    stealers: Box<[Stealer<NodeId>]>,
     /// Nodes each worker has finished, published when it goes idle.
-    finished: Vec<CachePadded<AtomicUsize>>,
+    finished: Box<[CachePadded<AtomicUsize>]>,
     all_finished: AtomicBool,
     stop: AtomicBool,
     failures: Mutex<Vec<(NodeId, NodeFailure<E>)>>,
     /// How many workers are parked or about to park.
     sleeping: AtomicUsize,
-    sleepers: Vec<CachePadded<Sleeper>>,
+    sleepers: Box<[CachePadded<Sleeper>]>,
+}
+
+// SAFETY: `graph` and `f` point to `Sync` data (`F: Sync`, `Graph` is immutable)
+// that outlives every use (see the struct's doc); the rest is `Send + Sync` given
+// `E: Send` (errors cross threads only through the mutex).
+unsafe impl<F: Sync, E: Send> Send for Shared<F, E> {}
+// SAFETY: as above.
+unsafe impl<F: Sync, E: Send> Sync for Shared<F, E> {}
+
+impl<F, E> pool::Help for Shared<F, E>
+where
+    F: Fn(NodeId) -> Result<(), E> + Sync,
+    E: Send,
+{
+    fn help(&self, index: usize) {
+        self.work(index);
+    }
 }
 
 /// Runs `f` on every node of `graph`; see the module docs.
@@ -131,21 +163,23 @@ where
         w => w,
     }
     .clamp(1, MAX_WORKERS)
-    .min(n.max(1)); // never more threads than nodes
+    .min(n.max(1)); // never more workers than nodes
     if workers == 1 {
         return run_in_order(graph, options, f);
     }
     let mut degrees = Vec::with_capacity(n);
     graph.in_degrees(&mut degrees);
     let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
-    let shared = Shared {
+    let shared = Arc::new(Shared {
         graph,
-        f,
+        f: &f,
+        node_count: n,
         stop_on_failure: options.stop_on_failure,
         remaining: degrees.into_iter().map(AtomicU32::new).collect(),
         status: (0..n).map(|_| AtomicU8::new(0)).collect(),
         injector: Injector::new(),
         stealers: deques.iter().map(Worker::stealer).collect(),
+        deques: deques.into_iter().map(|d| Mutex::new(Some(d))).collect(),
         finished: (0..workers)
             .map(|_| CachePadded::new(AtomicUsize::new(0)))
             .collect(),
@@ -156,43 +190,45 @@ where
         sleepers: (0..workers)
             .map(|_| CachePadded::new(Sleeper::default()))
             .collect(),
-    };
+    });
     for &source in graph.sources() {
         shared.injector.push(source);
     }
-    let mut deques = deques.into_iter().enumerate();
-    let (_, first) = deques.next().expect("at least one worker");
-    let mut started = 1;
-    {
-        std::thread::scope(|scope| {
-            for (index, deque) in deques {
-                let shared = &shared;
-                // A thread the system refuses is a worker fewer, not a failure: the
-                // workers that run take all the work (an unused deque stays empty).
-                let spawned = std::thread::Builder::new()
-                    .name(format!("noob-worker-{index}"))
-                    .spawn_scoped(scope, move || shared.work(index, &deque));
-                started += usize::from(spawned.is_ok());
-            }
-            shared.work(0, &first);
-        });
-    }
-    shared.into_report(started)
+    let job: Arc<dyn pool::Help + '_> = shared.clone();
+    // SAFETY: only the lifetime changes; helpers may keep the job past this call,
+    // which `Shared` allows (see its doc): this call returns only after
+    // `all_finished`, below.
+    let job: pool::Job = unsafe { std::mem::transmute(job) };
+    let hired = pool::hire(&job, workers - 1);
+    drop(job);
+    shared.work(0);
+    debug_assert!(shared.all_finished.load(Ordering::Acquire));
+    shared.report(1 + hired)
 }
 
-impl<F, E> Shared<'_, F, E>
+impl<F, E> Shared<F, E>
 where
     F: Fn(NodeId) -> Result<(), E> + Sync,
     E: Send,
 {
-    fn work(&self, index: usize, deque: &Worker<NodeId>) {
+    /// Works as worker `index` until every node has finished.
+    fn work(&self, index: usize) {
+        let Some(deque) = self.deques[index].lock().take() else {
+            return;
+        };
         let _ = self.sleepers[index].thread.set(std::thread::current());
+        // The caller stays awake longer: it must return as soon as the run ends.
+        let spin = if index == 0 {
+            CALLER_SPIN_BEFORE_SLEEP
+        } else {
+            SPIN_BEFORE_SLEEP
+        };
         let mut finished = 0usize;
         loop {
-            let mut next = deque.pop().or_else(|| self.steal(index, deque));
+            let mut next = deque.pop().or_else(|| self.steal(index, &deque));
             while let Some(node) = next {
                 // A successor made ready by this node runs next without a deque round trip.
-                next = self.execute(node, deque).or_else(|| deque.pop());
+                next = self.execute(node, &deque).or_else(|| deque.pop());
                 finished += 1;
             }
             // Idle: publish, then see whether the whole graph is finished.
@@ -216,7 +252,7 @@ where
                 // Keep yielding for a while before sleeping: waking a sleeper costs the
                 // pushing worker a system call, and work usually comes back quickly.
                 let since = *idle_since.get_or_insert_with(Instant::now);
-                if since.elapsed() < SPIN_BEFORE_SLEEP {
+                if since.elapsed() < spin {
                     std::thread::yield_now();
                 } else {
                     self.sleep(index);
@@ -248,14 +284,16 @@ where
     }
 
     /// Runs (or skips) `node` and releases its successors; returns one that became
-    /// ready, for the caller to run next.
+    /// ready, for the caller to run next. The only user of `graph` and `f`.
     fn execute(&self, node: NodeId, deque: &Worker<NodeId>) -> Option<NodeId> {
+        // SAFETY: both outlive every `execute` (see `Shared`'s doc).
+        let (graph, f) = unsafe { (&*self.graph, &*self.f) };
         let slot = &self.status[node as usize];
         let poisoned = slot.load(Ordering::Relaxed) & POISONED != 0;
         let status = if poisoned || self.stop.load(Ordering::Relaxed) {
             NodeStatus::Skipped
         } else {
-            let failure = match catch_unwind(AssertUnwindSafe(|| (self.f)(node))) {
+            let failure = match catch_unwind(AssertUnwindSafe(|| f(node))) {
                 Ok(Ok(())) => None,
                 Ok(Err(error)) => Some(NodeFailure::Error(error)),
                 Err(payload) => Some(NodeFailure::Panic(panic_message(&*payload))),
@@ -279,7 +317,7 @@ where
         }
         let mut keep = None;
         let mut pushed = false;
-        for &s in self.graph.successors(node) {
+        for &s in graph.successors(node) {
             if bad {
                 self.status[s as usize].fetch_or(POISONED, Ordering::Relaxed);
             }
@@ -308,7 +346,7 @@ where
             .iter()
             .map(|count| count.load(Ordering::SeqCst))
             .sum();
-        if total == self.graph.node_count() {
+        if total == self.node_count {
             self.all_finished.store(true, Ordering::SeqCst);
             self.wake_sleepers();
             return true;
@@ -335,7 +373,7 @@ where
     }
 
     fn wake_sleepers(&self) {
-        for sleeper in &self.sleepers {
+        for sleeper in self.sleepers.iter() {
             if sleeper.parked.load(Ordering::SeqCst) {
                 if let Some(thread) = sleeper.thread.get() {
                     thread.unpark();
@@ -344,17 +382,19 @@ where
         }
     }
 
-    fn into_report(self, workers: usize) -> RunReport<E> {
+    /// The report, once `all_finished` (helpers may still hold `self`). Takes the
+    /// failures out, so that no `E` is dropped with `self`.
+    fn report(&self, workers: usize) -> RunReport<E> {
         let status: Vec<NodeStatus> = self
             .status
-            .into_iter()
-            .map(|slot| match slot.into_inner() & !POISONED {
+            .iter()
+            .map(|slot| match slot.load(Ordering::Relaxed) & !POISONED {
                 0 => NodeStatus::Ran,
                 2 => NodeStatus::Failed,
                 _ => NodeStatus::Skipped,
             })
             .collect();
-        let mut failures = self.failures.into_inner();
+        let mut failures = std::mem::take(&mut *self.failures.lock());
         failures.sort_unstable_by_key(|(node, _)| *node);
         let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
         RunReport {
