@@ -466,6 +466,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 mod tests {
     use super::*;
     use crate::scheduler::graph::Graph;
+    use std::collections::HashSet;
     use std::sync::atomic::AtomicUsize;
 
     fn graph(edges: &[(&str, &str)]) -> Graph {
@@ -565,5 +566,177 @@ mod tests {
         });
         assert!(report.status.is_empty() && report.all_ran());
         assert!(report.workers >= 1);
+    }
+
+    /// Runs `graph` with `workers`, each node taking about `micros` µs; checks that
+    /// every node ran once and returns the threads that called `f`.
+    fn checked_run(g: &Graph, workers: usize, micros: u64) -> HashSet<std::thread::ThreadId> {
+        let calls: Vec<AtomicUsize> = (0..g.node_count()).map(|_| AtomicUsize::new(0)).collect();
+        let threads = Mutex::new(HashSet::new());
+        let report = run_parallel(g, &options(workers, false), |v| -> Result<(), ()> {
+            for &p in g.predecessors(v) {
+                assert_eq!(
+                    calls[p as usize].load(Ordering::SeqCst),
+                    1,
+                    "predecessor not run"
+                );
+            }
+            if micros > 0 {
+                std::thread::sleep(Duration::from_micros(micros));
+            }
+            threads.lock().insert(std::thread::current().id());
+            calls[v as usize].fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        });
+        assert!(report.all_ran(), "{report:?}");
+        assert_eq!(report.workers, workers.min(g.node_count()));
+        assert!(calls.iter().all(|c| c.load(Ordering::SeqCst) == 1));
+        threads.into_inner()
+    }
+
+    fn fan(width: usize) -> Graph {
+        let edges: Vec<(String, String)> = (0..width)
+            .flat_map(|i| {
+                [
+                    ("src".to_string(), format!("w{i}")),
+                    (format!("w{i}"), "sink".to_string()),
+                ]
+            })
+            .collect();
+        Graph::from_edges(edges.iter().map(|(a, b)| (a.as_str(), b.as_str()))).unwrap()
+    }
+
+    #[test]
+    fn consecutive_runs_reuse_the_pool_threads() {
+        let g = fan(16);
+        let me = std::thread::current().id();
+        let mut helpers = HashSet::new();
+        let runs = 60;
+        for _ in 0..runs {
+            let threads = checked_run(&g, 2, 200);
+            helpers.extend(threads.into_iter().filter(|&t| t != me));
+        }
+        // Spawning per run would show about one new thread per run. A helper that is
+        // slow to get back to the pool between two runs can make the pool start
+        // another, so allow a few.
+        assert!(!helpers.is_empty(), "no helper ever took part");
+        assert!(
+            helpers.len() <= runs / 6,
+            "{} helper threads in {runs} runs",
+            helpers.len()
+        );
+    }
+
+    #[test]
+    fn concurrent_runs_of_one_graph_from_several_threads() {
+        let g = fan(200);
+        let layered = {
+            let mut edges = Vec::new();
+            for layer in 1..20 {
+                for col in 0..10 {
+                    for back in [0, 3, 7] {
+                        edges.push((
+                            format!("n{}_{}", layer - 1, (col + back) % 10),
+                            format!("n{layer}_{col}"),
+                        ));
+                    }
+                }
+            }
+            Graph::from_edges(edges.iter().map(|(a, b)| (a.as_str(), b.as_str()))).unwrap()
+        };
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let (g, layered) = (&g, &layered);
+                scope.spawn(move || {
+                    for r in 0..25 {
+                        checked_run(
+                            if (t + r) % 2 == 0 { g } else { layered },
+                            2 + (t + r) % 3,
+                            0,
+                        );
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn a_callback_may_run_a_nested_graph() {
+        let outer = fan(8);
+        let inner = fan(30);
+        let inner_calls = AtomicUsize::new(0);
+        for workers in [2, 3] {
+            inner_calls.store(0, Ordering::SeqCst);
+            let report = run_parallel(
+                &outer,
+                &options(workers, false),
+                |_| -> Result<(), String> {
+                    // Two levels deep: each inner node of the first level runs a small graph.
+                    let nested = run_parallel(&inner, &options(2, false), |_| -> Result<(), ()> {
+                        let leaf =
+                            run_parallel(&fan(2), &options(2, false), |_| -> Result<(), ()> {
+                                Ok(())
+                            });
+                        assert!(leaf.all_ran());
+                        inner_calls.fetch_add(1, Ordering::SeqCst);
+                        Ok(())
+                    });
+                    if nested.all_ran() && nested.workers == 2 {
+                        Ok(())
+                    } else {
+                        Err(format!("{nested:?}"))
+                    }
+                },
+            );
+            assert!(report.all_ran(), "{:?}", report.failures);
+            assert_eq!(
+                inner_calls.load(Ordering::SeqCst),
+                outer.node_count() * inner.node_count()
+            );
+        }
+    }
+
+    #[test]
+    fn runs_after_a_failing_run_are_whole() {
+        let g = fan(50);
+        for round in 0..20 {
+            let stop = round % 2 == 0;
+            let report = run_parallel(&g, &options(2, stop), |v| -> Result<(), u32> {
+                match v % 7 {
+                    3 => Err(v),
+                    5 if round % 4 == 1 => panic!("node {v}"),
+                    _ => Ok(()),
+                }
+            });
+            assert!(
+                report.failed > 0
+                    && report.status[g.node_id("sink").unwrap() as usize] == NodeStatus::Skipped
+            );
+            assert_eq!(report.ran + report.failed + report.skipped, g.node_count());
+            checked_run(&g, 2, 0);
+        }
+    }
+
+    #[test]
+    fn failures_own_data_outlives_helpers() {
+        // Errors that own heap data: taken out by the caller, never dropped by a helper.
+        let g = fan(100);
+        let (src, sink) = (g.node_id("src").unwrap(), g.node_id("sink").unwrap());
+        let fails = |v: NodeId| v != src && v != sink && v % 2 == 0;
+        let failing = (0..g.node_count() as NodeId).filter(|&v| fails(v)).count();
+        for _ in 0..50 {
+            let report = run_parallel(&g, &options(3, false), |v| {
+                if fails(v) {
+                    Err(vec![v; 4])
+                } else {
+                    Ok(())
+                }
+            });
+            assert_eq!((report.failed, report.skipped), (failing, 1));
+            assert!(report
+                .failures
+                .iter()
+                .all(|(v, f)| *f == NodeFailure::Error(vec![*v; 4])));
+        }
     }
 }
