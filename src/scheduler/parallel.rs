@@ -6,9 +6,17 @@
 //! worker's deque. Finishing a node decrements its successors' atomic counters of
 //! unfinished predecessors; the worker that brings a counter to zero pushes that
 //! successor onto its own deque. Tasks are plain `u32` ids: nothing is allocated per
-//! node (rayon's `scope.spawn` would box a closure per node), the pool is exactly
-//! the number of workers asked for, and the end of a run is detected without a
-//! shared counter written by every node.
+//! node (rayon's `scope.spawn` would box a closure per node), and the end of a run
+//! is detected without a shared counter written by every node.
+//!
+//! Threads: the calling thread is worker 0; workers `1..k` are helpers borrowed from
+//! the process's persistent pool ([`super::pool`]), started once and reused by later
+//! runs. The caller returns as soon as every node has finished, without waiting for
+//! the helpers to leave the run (they hold the run's state by reference count), and
+//! while its run is unfinished it yields for `CALLER_SPIN_BEFORE_SLEEP` before
+//! parking, so that the end of a run seldom has to wake it. A run never waits for a
+//! helper to arrive: the caller alone can finish it, which is why a callback may start
+//! a nested run (on any thread) without deadlock.
 //!
 //! Failure: when `f(node)` returns an error or panics, the node is Failed and every
 //! node that depends on it, directly or not, is Skipped (never called); the others
@@ -21,7 +29,8 @@
 //! Guarantees to `f`: called once per node that runs, from one of the workers (the
 //! calling thread is worker 0; with one worker every call is on the calling thread);
 //! up to `workers` calls at once; a node's call starts after the calls of all its
-//! predecessors have returned, and sees their memory effects.
+//! predecessors have returned, and sees their memory effects; every call has returned
+//! before `run_parallel` returns.
 
 use super::graph::{Graph, NodeId};
 use super::pool;
@@ -45,8 +54,9 @@ pub(crate) const MAX_WORKERS: usize = 1024;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ParallelOptions {
     /// Worker threads, the calling thread included; 0 means one per available CPU.
-    /// Clamped to `MAX_WORKERS` and to the node count (each worker but the calling
-    /// thread is a thread started for the run: about 10-15 µs each).
+    /// Clamped to `MAX_WORKERS` and to the node count. Workers but the calling thread
+    /// come from the persistent pool; the first run that needs more helpers than are
+    /// idle starts them (about 10-15 µs each).
     pub workers: usize,
     /// After the first failure, skip every node that has not started yet.
     pub stop_on_failure: bool,
@@ -82,8 +92,9 @@ pub struct RunReport<E> {
     pub ran: usize,
     pub failed: usize,
     pub skipped: usize,
-    /// Worker threads that ran, the calling thread included (fewer than asked only
-    /// if the system refused to start a thread).
+    /// Workers the run had, the calling thread included: the calling thread plus the
+    /// pool helpers handed the run (fewer than asked only if the system refused to
+    /// start a thread). A helper that arrives after the last node does nothing.
     pub workers: usize,
 }
 
