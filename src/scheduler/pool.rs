@@ -87,9 +87,7 @@ struct Pool {
     pid: u32,
     /// Helpers waiting for a run, most recently active last.
     idle: Mutex<Vec<Arc<Seat>>>,
-    /// Helpers alive (idle or in a run).
-    threads: AtomicUsize,
-    /// Helpers started since this pool was made.
+    /// Helpers started since this pool was made (numbers their thread names).
     started: AtomicUsize,
 }
 
@@ -109,7 +107,6 @@ fn pool() -> &'static Pool {
         let fresh = Box::into_raw(Box::new(Pool {
             pid,
             idle: Mutex::new(Vec::new()),
-            threads: AtomicUsize::new(0),
             started: AtomicUsize::new(0),
         }));
         match POOL.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
@@ -149,7 +146,6 @@ pub(crate) fn hire(job: &Job, wanted: usize) -> usize {
         match spawned {
             Ok(handle) => {
                 let _ = seat.thread.set(handle.thread().clone());
-                pool.threads.fetch_add(1, Ordering::Relaxed);
                 hired += 1;
             }
             Err(_) => break,
@@ -173,7 +169,6 @@ fn serve(pool: &'static Pool, seat: Arc<Seat>) {
                 let mut idle = pool.idle.lock();
                 if let Some(at) = idle.iter().position(|s| Arc::ptr_eq(s, &seat)) {
                     idle.swap_remove(at);
-                    pool.threads.fetch_sub(1, Ordering::Relaxed);
                     return;
                 }
                 // Taken off the idle list by a run that is about to give it a job.
@@ -181,16 +176,4 @@ fn serve(pool: &'static Pool, seat: Arc<Seat>) {
             }
         }
     }
-}
-
-/// Helpers alive in this process's pool (for tests and diagnostics).
-#[cfg(test)]
-pub(crate) fn live_helpers() -> usize {
-    pool().threads.load(Ordering::Relaxed)
-}
-
-/// Helpers started in this process's pool so far (for tests and diagnostics).
-#[cfg(test)]
-pub(crate) fn helpers_started() -> usize {
-    pool().started.load(Ordering::Relaxed)
 }
