@@ -212,7 +212,12 @@ where
     let job: pool::Job = unsafe { std::mem::transmute(job) };
     let hired = pool::hire(&job, workers - 1);
     drop(job);
-    shared.work(0);
+    {
+        // Returning early would leave helpers with dangling `graph` and `f`: `work`
+        // does not panic (`f`'s panics are caught), but if it ever did, abort.
+        let _abort = AbortOnUnwind(std::thread::panicking());
+        shared.work(0);
+    }
     debug_assert!(shared.all_finished.load(Ordering::Acquire));
     shared.report(1 + hired)
 }
@@ -415,6 +420,18 @@ where
             status,
             failures,
             workers,
+        }
+    }
+}
+
+/// Aborts the process if dropped during a panic that started after it was made
+/// (the field: whether the thread was already panicking then).
+struct AbortOnUnwind(bool);
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.0 {
+            std::process::abort();
         }
     }
 }

@@ -142,12 +142,13 @@ pub(crate) fn hire(job: &Job, wanted: usize) -> usize {
         let mine = Arc::clone(&seat);
         let spawned = std::thread::Builder::new()
             .name(format!("noob-worker-{number}"))
-            .spawn(move || serve(pool, mine));
+            .spawn(move || {
+                // Before the thread can put itself on the idle list, where `give` needs it.
+                let _ = mine.thread.set(std::thread::current());
+                serve(pool, mine)
+            });
         match spawned {
-            Ok(handle) => {
-                let _ = seat.thread.set(handle.thread().clone());
-                hired += 1;
-            }
+            Ok(_) => hired += 1,
             Err(_) => break,
         }
     }
