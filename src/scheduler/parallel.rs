@@ -37,6 +37,7 @@ use super::pool;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
 use parking_lot::Mutex;
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -115,51 +116,74 @@ struct Sleeper {
 /// decrements the node's counter.
 const POISONED: u8 = 0x80;
 
-/// One run's state, shared by its workers through an `Arc`: a helper from the pool
-/// may still hold it (idle, about to leave) after the caller has returned.
-///
-/// Why that is sound although `graph` and `f` are borrowed from the caller: they are
-/// used in `execute` only, every `execute` returns before its node is counted in
-/// `finished`, and the caller returns only after `all_finished`, which is set once
-/// every node is counted. After that a helper touches only what this struct owns.
-/// `failures` is emptied by the caller, so dropping this struct later drops no `E`,
-/// and `f` is not owned (nothing of `F` is dropped here).
-struct Shared<F, E> {
-    graph: *const Graph,
-    f: *const F,
-    node_count: usize,
+/// What `execute` needs from the caller, on the caller's stack; `State` refers to
+/// it type-erased.
+struct Ctx<'a, F, E> {
+    graph: &'a Graph,
+    f: &'a F,
     stop_on_failure: bool,
-    remaining: Box<[AtomicU32]>,
-    status: Box<[AtomicU8]>,
+    failures: Mutex<Vec<(NodeId, NodeFailure<E>)>>,
+}
+
+/// `execute::<F, E>`, with the `Ctx` type erased.
+type ExecuteFn = unsafe fn(
+    ctx: *const (),
+    state: &State,
+    node: NodeId,
+    deque: &Worker<NodeId>,
+) -> Option<NodeId>;
+
+/// One run's state, shared by its workers through an `Arc`: a helper from the pool
+/// may still hold it (idle, about to leave) after the caller has returned. The
+/// calling thread keeps its last state (`SPARE`) and reuses it for its next run
+/// once no helper holds it, so a run allocates nothing in the steady state and no
+/// helper frees memory the caller allocated (which made glibc's arena locks bounce).
+///
+/// Why holding it past the caller's return is sound although `ctx` points into the
+/// caller's frame: `ctx` is used in `execute` only, every `execute` returns before its
+/// node is counted in `finished`, and the caller returns only after `all_finished`,
+/// which is set once every node is counted. After that a helper touches only what
+/// this struct owns, none of which refers to the caller's data.
+struct State {
+    ctx: *const (),
+    execute: ExecuteFn,
+    node_count: usize,
+    degrees: Vec<u32>,
+    remaining: Vec<AtomicU32>,
+    status: Vec<AtomicU8>,
     injector: Injector<NodeId>,
-    /// Each worker's deque, taken by that worker when it starts.
+    /// Each worker's deque, taken by that worker while it works on the run.
     deques: Box<[Mutex<Option<Worker<NodeId>>>]>,
     stealers: Box<[Stealer<NodeId>]>,
     /// Nodes each worker has finished, published when it goes idle.
     finished: Box<[CachePadded<AtomicUsize>]>,
     all_finished: AtomicBool,
     stop: AtomicBool,
-    failures: Mutex<Vec<(NodeId, NodeFailure<E>)>>,
     /// How many workers are parked or about to park.
     sleeping: AtomicUsize,
     sleepers: Box<[CachePadded<Sleeper>]>,
 }
 
-// SAFETY: `graph` and `f` point to `Sync` data (`F: Sync`, `Graph` is immutable)
-// that outlives every use (see the struct's doc); the rest is `Send + Sync` given
-// `E: Send` (errors cross threads only through the mutex).
-unsafe impl<F: Sync, E: Send> Send for Shared<F, E> {}
+// SAFETY: `ctx` points to a `Ctx<F, E>` with `F: Sync` and `E: Send` (errors cross
+// threads only through its mutex), and `Graph` is immutable; it is used only while
+// valid (see the struct's doc). Everything else is `Send + Sync`.
+unsafe impl Send for State {}
 // SAFETY: as above.
-unsafe impl<F: Sync, E: Send> Sync for Shared<F, E> {}
+unsafe impl Sync for State {}
 
-impl<F, E> pool::Help for Shared<F, E>
-where
-    F: Fn(NodeId) -> Result<(), E> + Sync,
-    E: Send,
-{
+impl pool::Help for State {
     fn help(&self, index: usize) {
         self.work(index);
     }
+}
+
+/// States of at most this many nodes are kept for the thread's next run (larger
+/// runs are long enough that allocating is noise, and memory is not held for them).
+const SPARE_MAX_NODES: usize = 1 << 16;
+
+thread_local! {
+    /// The calling thread's state from its last parallel run.
+    static SPARE: Cell<Option<Arc<State>>> = const { Cell::new(None) };
 }
 
 /// Runs `f` on every node of `graph`; see the module docs.
@@ -178,60 +202,118 @@ where
     if workers == 1 {
         return run_in_order(graph, options, f);
     }
-    let mut degrees = Vec::with_capacity(n);
-    graph.in_degrees(&mut degrees);
-    let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
-    let shared = Arc::new(Shared {
+    let ctx = Ctx {
         graph,
         f: &f,
-        node_count: n,
         stop_on_failure: options.stop_on_failure,
-        remaining: degrees.into_iter().map(AtomicU32::new).collect(),
-        status: (0..n).map(|_| AtomicU8::new(0)).collect(),
-        injector: Injector::new(),
-        stealers: deques.iter().map(Worker::stealer).collect(),
-        deques: deques.into_iter().map(|d| Mutex::new(Some(d))).collect(),
-        finished: (0..workers)
-            .map(|_| CachePadded::new(AtomicUsize::new(0)))
-            .collect(),
-        all_finished: AtomicBool::new(n == 0),
-        stop: AtomicBool::new(false),
         failures: Mutex::new(Vec::new()),
-        sleeping: AtomicUsize::new(0),
-        sleepers: (0..workers)
-            .map(|_| CachePadded::new(Sleeper::default()))
-            .collect(),
-    });
-    for &source in graph.sources() {
-        shared.injector.push(source);
-    }
-    let job: Arc<dyn pool::Help + '_> = shared.clone();
-    // SAFETY: only the lifetime changes; helpers may keep the job past this call,
-    // which `Shared` allows (see its doc): this call returns only after
-    // `all_finished`, below.
-    let job: pool::Job = unsafe { std::mem::transmute(job) };
+    };
+    let mut state = SPARE
+        .try_with(Cell::take)
+        .ok()
+        .flatten()
+        .and_then(|mut spare| State::reusable(&mut spare, workers).then_some(spare))
+        .unwrap_or_else(|| Arc::new(State::new(workers)));
+    Arc::get_mut(&mut state)
+        .expect("a new or reusable state has no other holder")
+        .reset(
+            graph,
+            (&ctx as *const Ctx<'_, F, E>).cast(),
+            execute::<F, E>,
+        );
+    let job: pool::Job = state.clone();
     let hired = pool::hire(&job, workers - 1);
     drop(job);
     {
-        // Returning early would leave helpers with dangling `graph` and `f`: `work`
-        // does not panic (`f`'s panics are caught), but if it ever did, abort.
+        // Returning early would leave helpers with a dangling `ctx`: `work` does not
+        // panic (`f`'s panics are caught), but if it ever did, abort.
         let _abort = AbortOnUnwind(std::thread::panicking());
-        shared.work(0);
+        state.work(0);
     }
-    debug_assert!(shared.all_finished.load(Ordering::Acquire));
-    shared.report(1 + hired)
+    debug_assert!(state.all_finished.load(Ordering::Acquire));
+    let report = state.report(ctx.failures.into_inner(), 1 + hired);
+    if n <= SPARE_MAX_NODES {
+        let _ = SPARE.try_with(|spare| spare.set(Some(state)));
+    }
+    report
 }
 
-impl<F, E> Shared<F, E>
-where
-    F: Fn(NodeId) -> Result<(), E> + Sync,
-    E: Send,
-{
-    /// Works as worker `index` until every node has finished.
+impl State {
+    fn new(workers: usize) -> Self {
+        let deques: Vec<Worker<NodeId>> = (0..workers).map(|_| Worker::new_lifo()).collect();
+        Self {
+            ctx: std::ptr::null(),
+            execute: |_, _, _, _| unreachable!("a state is reset before it runs"),
+            node_count: 0,
+            degrees: Vec::new(),
+            remaining: Vec::new(),
+            status: Vec::new(),
+            injector: Injector::new(),
+            stealers: deques.iter().map(Worker::stealer).collect(),
+            deques: deques.into_iter().map(|d| Mutex::new(Some(d))).collect(),
+            finished: (0..workers)
+                .map(|_| CachePadded::new(AtomicUsize::new(0)))
+                .collect(),
+            all_finished: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            sleeping: AtomicUsize::new(0),
+            sleepers: (0..workers)
+                .map(|_| CachePadded::new(Sleeper::default()))
+                .collect(),
+        }
+    }
+
+    /// Whether a finished run's state can serve a run with `workers` workers: no
+    /// helper holds it any more and every deque is back (and empty).
+    fn reusable(state: &mut Arc<State>, workers: usize) -> bool {
+        let Some(state) = Arc::get_mut(state) else {
+            return false;
+        };
+        state.deques.len() == workers
+            && state.injector.is_empty()
+            && state
+                .deques
+                .iter_mut()
+                .all(|d| d.get_mut().as_ref().is_some_and(|d| d.is_empty()))
+    }
+
+    /// Ready for a run of `graph`: counters from the in-degrees, sources injected.
+    fn reset(&mut self, graph: &Graph, ctx: *const (), execute: ExecuteFn) {
+        let n = graph.node_count();
+        self.ctx = ctx;
+        self.execute = execute;
+        self.node_count = n;
+        graph.in_degrees(&mut self.degrees);
+        self.remaining.clear();
+        self.remaining
+            .extend(self.degrees.iter().map(|&d| AtomicU32::new(d)));
+        self.status.clear();
+        self.status.resize_with(n, || AtomicU8::new(0));
+        for count in self.finished.iter_mut() {
+            *count.get_mut() = 0;
+        }
+        *self.all_finished.get_mut() = n == 0;
+        *self.stop.get_mut() = false;
+        *self.sleeping.get_mut() = 0;
+        for sleeper in self.sleepers.iter_mut() {
+            *sleeper.parked.get_mut() = false;
+            sleeper.thread.take();
+        }
+        for &source in graph.sources() {
+            self.injector.push(source);
+        }
+    }
+
+    /// Works as worker `index` until every node has finished, then gives the deque back.
     fn work(&self, index: usize) {
         let Some(deque) = self.deques[index].lock().take() else {
             return;
         };
+        self.work_with(index, &deque);
+        *self.deques[index].lock() = Some(deque);
+    }
+
+    fn work_with(&self, index: usize, deque: &Worker<NodeId>) {
         let _ = self.sleepers[index].thread.set(std::thread::current());
         // The caller stays awake longer: it must return as soon as the run ends.
         let spin = if index == 0 {
@@ -241,10 +323,13 @@ where
         };
         let mut finished = 0usize;
         loop {
-            let mut next = deque.pop().or_else(|| self.steal(index, &deque));
+            let mut next = deque.pop().or_else(|| self.steal(index, deque));
             while let Some(node) = next {
                 // A successor made ready by this node runs next without a deque round trip.
-                next = self.execute(node, &deque).or_else(|| deque.pop());
+                // SAFETY: `ctx` is valid until `all_finished`, which cannot be set before
+                // this node is counted (see `State`'s doc).
+                next =
+                    unsafe { (self.execute)(self.ctx, self, node, deque) }.or_else(|| deque.pop());
                 finished += 1;
             }
             // Idle: publish, then see whether the whole graph is finished.
@@ -299,63 +384,6 @@ where
         }
     }
 
-    /// Runs (or skips) `node` and releases its successors; returns one that became
-    /// ready, for the caller to run next. The only user of `graph` and `f`.
-    fn execute(&self, node: NodeId, deque: &Worker<NodeId>) -> Option<NodeId> {
-        // SAFETY: both outlive every `execute` (see `Shared`'s doc).
-        let (graph, f) = unsafe { (&*self.graph, &*self.f) };
-        let slot = &self.status[node as usize];
-        let poisoned = slot.load(Ordering::Relaxed) & POISONED != 0;
-        let status = if poisoned || self.stop.load(Ordering::Relaxed) {
-            NodeStatus::Skipped
-        } else {
-            let failure = match catch_unwind(AssertUnwindSafe(|| f(node))) {
-                Ok(Ok(())) => None,
-                Ok(Err(error)) => Some(NodeFailure::Error(error)),
-                Err(payload) => Some(NodeFailure::Panic(panic_message(&*payload))),
-            };
-            match failure {
-                None => NodeStatus::Ran,
-                Some(failure) => {
-                    self.failures.lock().push((node, failure));
-                    if self.stop_on_failure {
-                        self.stop.store(true, Ordering::Relaxed);
-                    }
-                    NodeStatus::Failed
-                }
-            }
-        };
-        let bad = status != NodeStatus::Ran;
-        if bad {
-            // Ran is the default (0): in a run without failures the status bytes are
-            // only read, so workers do not bounce their cache lines.
-            slot.store(status as u8, Ordering::Relaxed);
-        }
-        let mut keep = None;
-        let mut pushed = false;
-        for &s in graph.successors(node) {
-            if bad {
-                self.status[s as usize].fetch_or(POISONED, Ordering::Relaxed);
-            }
-            // AcqRel: the last decrement sees every predecessor's effects (and poison).
-            if self.remaining[s as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
-                if keep.is_none() {
-                    keep = Some(s);
-                } else {
-                    deque.push(s);
-                    pushed = true;
-                }
-            }
-        }
-        if pushed {
-            fence(Ordering::SeqCst);
-            if self.sleeping.load(Ordering::Relaxed) > 0 {
-                self.wake_sleepers();
-            }
-        }
-        keep
-    }
-
     fn check_all_finished(&self) -> bool {
         let total: usize = self
             .finished
@@ -398,9 +426,12 @@ where
         }
     }
 
-    /// The report, once `all_finished` (helpers may still hold `self`). Takes the
-    /// failures out, so that no `E` is dropped with `self`.
-    fn report(&self, workers: usize) -> RunReport<E> {
+    /// The report, once `all_finished` (helpers may still hold `self`).
+    fn report<E>(
+        &self,
+        mut failures: Vec<(NodeId, NodeFailure<E>)>,
+        workers: usize,
+    ) -> RunReport<E> {
         let status: Vec<NodeStatus> = self
             .status
             .iter()
@@ -410,7 +441,6 @@ where
                 _ => NodeStatus::Skipped,
             })
             .collect();
-        let mut failures = std::mem::take(&mut *self.failures.lock());
         failures.sort_unstable_by_key(|(node, _)| *node);
         let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
         RunReport {
@@ -422,6 +452,75 @@ where
             workers,
         }
     }
+}
+
+/// Runs (or skips) `node` and releases its successors; returns one that became
+/// ready, for the caller to run next. The only user of `ctx`.
+///
+/// # Safety
+/// `ctx` points to a live `Ctx<F, E>`.
+unsafe fn execute<F, E>(
+    ctx: *const (),
+    state: &State,
+    node: NodeId,
+    deque: &Worker<NodeId>,
+) -> Option<NodeId>
+where
+    F: Fn(NodeId) -> Result<(), E> + Sync,
+    E: Send,
+{
+    // SAFETY: promised by the caller.
+    let ctx = unsafe { &*ctx.cast::<Ctx<'_, F, E>>() };
+    let slot = &state.status[node as usize];
+    let poisoned = slot.load(Ordering::Relaxed) & POISONED != 0;
+    let status = if poisoned || state.stop.load(Ordering::Relaxed) {
+        NodeStatus::Skipped
+    } else {
+        let failure = match catch_unwind(AssertUnwindSafe(|| (ctx.f)(node))) {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(NodeFailure::Error(error)),
+            Err(payload) => Some(NodeFailure::Panic(panic_message(&*payload))),
+        };
+        match failure {
+            None => NodeStatus::Ran,
+            Some(failure) => {
+                ctx.failures.lock().push((node, failure));
+                if ctx.stop_on_failure {
+                    state.stop.store(true, Ordering::Relaxed);
+                }
+                NodeStatus::Failed
+            }
+        }
+    };
+    let bad = status != NodeStatus::Ran;
+    if bad {
+        // Ran is the default (0): in a run without failures the status bytes are
+        // only read, so workers do not bounce their cache lines.
+        slot.store(status as u8, Ordering::Relaxed);
+    }
+    let mut keep = None;
+    let mut pushed = false;
+    for &s in ctx.graph.successors(node) {
+        if bad {
+            state.status[s as usize].fetch_or(POISONED, Ordering::Relaxed);
+        }
+        // AcqRel: the last decrement sees every predecessor's effects (and poison).
+        if state.remaining[s as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+            if keep.is_none() {
+                keep = Some(s);
+            } else {
+                deque.push(s);
+                pushed = true;
+            }
+        }
+    }
+    if pushed {
+        fence(Ordering::SeqCst);
+        if state.sleeping.load(Ordering::Relaxed) > 0 {
+            state.wake_sleepers();
+        }
+    }
+    keep
 }
 
 /// Aborts the process if dropped during a panic that started after it was made
@@ -765,6 +864,29 @@ mod tests {
                 .failures
                 .iter()
                 .all(|(v, f)| *f == NodeFailure::Error(vec![*v; 4])));
+        }
+    }
+
+    #[test]
+    fn reused_run_state_fits_each_graph_and_worker_count() {
+        // One thread, runs of different sizes and worker counts back to back (the
+        // thread's spare state is reused or replaced), failing runs in between.
+        let (small, big) = (fan(3), fan(300));
+        let chain = graph(&[("a", "b"), ("b", "c"), ("c", "d")]);
+        for round in 0..30 {
+            let g = [&small, &big, &chain][round % 3];
+            checked_run(g, 2 + round % 2, 0);
+            let report = run_parallel(
+                g,
+                &options(2, false),
+                |v| if v == 0 { Err(v) } else { Ok(()) },
+            );
+            assert_eq!(
+                (report.failed, report.ran),
+                (1, 0),
+                "node 0 is the only source"
+            );
+            checked_run(g, 2, 0);
         }
     }
 }
