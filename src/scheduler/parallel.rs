@@ -135,7 +135,7 @@ type ExecuteFn = unsafe fn(
 
 /// One run's state, shared by its workers through an `Arc`: a helper from the pool
 /// may still hold it (idle, about to leave) after the caller has returned. The
-/// calling thread keeps its last state (`SPARE`) and reuses it for its next run
+/// calling thread keeps its last states (`SPARE`) and reuses one for its next run
 /// once no helper holds it, so a run allocates nothing in the steady state and no
 /// helper frees memory the caller allocated (which made glibc's arena locks bounce).
 ///
@@ -181,9 +181,13 @@ impl pool::Help for State {
 /// runs are long enough that allocating is noise, and memory is not held for them).
 const SPARE_MAX_NODES: usize = 1 << 16;
 
+/// States a thread keeps: the last run's is often still held by a helper that has
+/// not left it yet when the next run starts, the one before that seldom.
+const SPARE_STATES: usize = 3;
+
 thread_local! {
-    /// The calling thread's state from its last parallel run.
-    static SPARE: Cell<Option<Arc<State>>> = const { Cell::new(None) };
+    /// The calling thread's states from its last parallel runs, oldest first.
+    static SPARE: Cell<Vec<Arc<State>>> = const { Cell::new(Vec::new()) };
 }
 
 /// Runs `f` on every node of `graph`; see the module docs.
@@ -209,10 +213,17 @@ where
         failures: Mutex::new(Vec::new()),
     };
     let mut state = SPARE
-        .try_with(Cell::take)
+        .try_with(|spare| {
+            let mut states = spare.take();
+            let found = states
+                .iter_mut()
+                .position(|state| State::reusable(state, workers));
+            let state = found.map(|at| states.swap_remove(at));
+            spare.set(states);
+            state
+        })
         .ok()
         .flatten()
-        .and_then(|mut spare| State::reusable(&mut spare, workers).then_some(spare))
         .unwrap_or_else(|| Arc::new(State::new(workers)));
     Arc::get_mut(&mut state)
         .expect("a new or reusable state has no other holder")
@@ -233,7 +244,14 @@ where
     debug_assert!(state.all_finished.load(Ordering::Acquire));
     let report = state.report(ctx.failures.into_inner(), 1 + hired);
     if n <= SPARE_MAX_NODES {
-        let _ = SPARE.try_with(|spare| spare.set(Some(state)));
+        let _ = SPARE.try_with(|spare| {
+            let mut states = spare.take();
+            if states.len() == SPARE_STATES {
+                states.remove(0); // the oldest
+            }
+            states.push(state);
+            spare.set(states);
+        });
     }
     report
 }
