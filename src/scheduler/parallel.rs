@@ -450,21 +450,37 @@ impl State {
         mut failures: Vec<(NodeId, NodeFailure<E>)>,
         workers: usize,
     ) -> RunReport<E> {
+        if failures.is_empty() {
+            // Nothing failed, so nothing was skipped (poison and `stop` need a failure).
+            let n = self.node_count;
+            return RunReport {
+                status: vec![NodeStatus::Ran; n],
+                failures,
+                ran: n,
+                failed: 0,
+                skipped: 0,
+                workers,
+            };
+        }
+        let mut counts = [0usize; 4];
         let status: Vec<NodeStatus> = self
             .status
             .iter()
-            .map(|slot| match slot.load(Ordering::Relaxed) & !POISONED {
-                0 => NodeStatus::Ran,
-                2 => NodeStatus::Failed,
-                _ => NodeStatus::Skipped,
+            .map(|slot| {
+                let status = match slot.load(Ordering::Relaxed) & !POISONED {
+                    0 => NodeStatus::Ran,
+                    2 => NodeStatus::Failed,
+                    _ => NodeStatus::Skipped,
+                };
+                counts[status as usize] += 1;
+                status
             })
             .collect();
         failures.sort_unstable_by_key(|(node, _)| *node);
-        let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
         RunReport {
-            ran: count(NodeStatus::Ran),
-            failed: count(NodeStatus::Failed),
-            skipped: count(NodeStatus::Skipped),
+            ran: counts[NodeStatus::Ran as usize],
+            failed: counts[NodeStatus::Failed as usize],
+            skipped: counts[NodeStatus::Skipped as usize],
             status,
             failures,
             workers,
@@ -588,11 +604,20 @@ where
         }
     }
     failures.sort_unstable_by_key(|(node, _)| *node);
-    let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
+    let (ran, failed, skipped) = if failures.is_empty() {
+        (status.len(), 0, 0) // nothing failed, so nothing was skipped
+    } else {
+        let count = |wanted| status.iter().filter(|&&s| s == wanted).count();
+        (
+            count(NodeStatus::Ran),
+            count(NodeStatus::Failed),
+            count(NodeStatus::Skipped),
+        )
+    };
     RunReport {
-        ran: count(NodeStatus::Ran),
-        failed: count(NodeStatus::Failed),
-        skipped: count(NodeStatus::Skipped),
+        ran,
+        failed,
+        skipped,
         status,
         failures,
         workers: 1,
