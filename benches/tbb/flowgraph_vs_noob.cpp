@@ -5,6 +5,7 @@
  *   g++ -O2 -std=c++17 benches/tbb/flowgraph_vs_noob.cpp -I include \
  *       -L target/release -lnoob_core -ltbb -Wl,-rpath,$PWD/target/release -o /tmp/fg
  *   /tmp/fg /tmp/graphs [repeats]
+ *   /tmp/fg /tmp/graphs scaling 10     # only the paired 50 µs speedups, one line each
  *
  * Rows: build per node, run with empty tasks per node at 1 and 2 threads, and the
  * wide graph with about 50 µs of CPU work per node at 1 and 2 threads (speedup).
@@ -189,6 +190,17 @@ int main(int argc, char **argv) {
         Timing t = once();
         std::printf("%s %s %d threads: run %.0f ns/node (under valgrind)\n", lib.c_str(), argv[4], threads,
                     t.run / g.names.size() * 1e9);
+        return 0;
+    }
+    if (argc == 4 && std::string(argv[2]) == "scaling") {
+        // scaling REPEATS: only the paired 50 µs rows (1 and 2 threads, each library).
+        Graph g = load(dir + "/wide_10000.txt");
+        uint64_t work = calibrate(50.0);
+        for (int r = 0; r < std::atoi(argv[3]); r++) {
+            double a1 = run_tbb(g, 1, work).run, a2 = run_tbb(g, 2, work).run;
+            double b1 = run_noob(g, 1, work).run, b2 = run_noob(g, 2, work).run;
+            std::printf("50 us wide_10000, 1 -> 2 threads: TBB %.2fx, noob %.2fx\n", a1 / a2, b1 / b2);
+        }
         return 0;
     }
     int repeats = argc > 2 ? std::atoi(argv[2]) : 7;
