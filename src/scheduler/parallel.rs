@@ -136,8 +136,9 @@ type ExecuteFn = unsafe fn(
 /// One run's state, shared by its workers through an `Arc`: a helper from the pool
 /// may still hold it (idle, about to leave) after the caller has returned. The
 /// calling thread keeps its last states (`SPARE`) and reuses one for its next run
-/// once no helper holds it, so a run allocates nothing in the steady state and no
-/// helper frees memory the caller allocated (which made glibc's arena locks bounce).
+/// once no helper holds it, so a run allocates nothing in the steady state and a
+/// helper seldom frees memory the caller allocated (which made glibc's arena locks
+/// bounce between the threads).
 ///
 /// Why holding it past the caller's return is sound although `ctx` points into the
 /// caller's frame: `ctx` is used in `execute` only, every `execute` returns before its
