@@ -10,7 +10,7 @@
 //! is detected without a shared counter written by every node.
 //!
 //! Threads: the calling thread is worker 0; workers `1..k` are helpers borrowed from
-//! the process's persistent pool ([`super::pool`]), started once and reused by later
+//! the process's persistent pool (`scheduler::pool`), started once and reused by later
 //! runs. The caller returns as soon as every node has finished, without waiting for
 //! the helpers to leave the run (they hold the run's state by reference count), and
 //! while its run is unfinished it yields for `CALLER_SPIN_BEFORE_SLEEP` before
