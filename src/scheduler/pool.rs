@@ -10,7 +10,8 @@
 //!
 //! A run never waits for a helper to start or to leave: the calling thread can do
 //! all the work alone, a helper that arrives late finds nothing to do, and the run's
-//! shared state is reference counted, so the helper that holds it last frees it.
+//! shared state is reference counted (whoever holds it last frees it; usually the
+//! caller, which keeps it for its next run).
 //! This is also why a callback may start a nested run without deadlock: the nested
 //! run gets whatever helpers are idle (maybe none) and its caller works through it.
 //!
@@ -19,8 +20,10 @@
 //! that no longer exists there), so on the first run in the child the parent's pool
 //! is abandoned (leaked, never touched) and a fresh one is made.
 //!
-//! Unloading: helpers are ordinary threads using thread-locals, so the C runtime
-//! keeps the library loaded until they end (`IDLE_EXIT` after the last run).
+//! Unloading: helpers are ordinary threads using Rust thread-locals, whose destructors
+//! glibc registers against the library, so `dlclose` leaves it loaded until they end
+//! (`IDLE_EXIT` after the last run). A process that exits with helpers parked just
+//! ends them; valgrind lists their thread structures as "possibly lost".
 
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
