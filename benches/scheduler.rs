@@ -1,6 +1,7 @@
 //! Scheduler through the C ABI on the shared workloads (`shared/bench/workloads.py`,
 //! ported in `support/workloads.rs`): build, full drives (one node at a time and in
-//! batches), and parallel runs with empty and ~50 µs callbacks at 1 and 2 workers.
+//! batches), and parallel runs with empty and ~50 µs callbacks at 1 and 2 workers,
+//! and on small graphs (the fixed cost of a run).
 //!
 //! `cargo bench --bench scheduler` (all), or a filter: `cargo bench --bench scheduler -- drive`.
 //! Throughput is in nodes, so criterion's "elem/s" inverts to time per node.
@@ -279,6 +280,23 @@ fn parallel_bench(c: &mut Criterion) {
         ("layered_10000", layered(100, 100, 42)),
         ("wide_10000", wide(10_000)),
     ] {
+        let (text, pairs) = inputs(&w);
+        let graph = build(&w, &text, &pairs);
+        group.throughput(Throughput::Elements(w.names.len() as u64));
+        for workers in [1u32, 2] {
+            group.bench_function(BenchmarkId::new(name, format!("{workers}_workers")), |b| {
+                b.iter(|| run(graph, workers, Some(empty_task), null_mut()))
+            });
+        }
+        // SAFETY: made above, freed once.
+        unsafe { noob_graph_free(graph) };
+    }
+    group.finish();
+
+    // Small graphs: the fixed cost of a run (state, handing it to the pool's helpers,
+    // noticing the end) dominates, as in many short runs from Python.
+    let mut group = c.benchmark_group("parallel_small");
+    for (name, w) in [("layered_100", layered(10, 10, 42)), ("wide_16", wide(16))] {
         let (text, pairs) = inputs(&w);
         let graph = build(&w, &text, &pairs);
         group.throughput(Throughput::Elements(w.names.len() as u64));

@@ -653,7 +653,8 @@ typedef struct noob_run_summary {
   size_t failed;
   size_t skipped;
   /**
-   * Worker threads used, the calling thread included.
+   * Workers the run had, the calling thread included (the calling thread plus the
+   * pool threads handed the run; fewer than asked only if a thread failed to start).
    */
   uint32_t workers;
   /**
@@ -1977,10 +1978,12 @@ noob_result noob_graph_generations(const struct noob_graph *graph,
  * (every node ran) and when it returns `NOOB_ERR_CALLBACK_FAILED` (some failed; the
  * detail message names the first).
  *
- * Callback rules: it is called from the calling thread and from worker threads the
- * run starts and joins before returning; up to `workers` calls run at once, with the
- * same `user_data`, so it must be safe for that; each node is called at most once, and
- * a node's call starts after its predecessors' calls returned and sees their memory
+ * Callback rules: it is called from the calling thread and from the library's worker
+ * threads (a pool started by the first run with 2 or more workers, reused by later
+ * runs, each thread ending after 2 s without a run), and every call has returned
+ * before `noob_graph_run` returns; up to `workers` calls run at once, with the same
+ * `user_data`, so it must be safe for that; each node is called at most once, and a
+ * node's call starts after its predecessors' calls returned and sees their memory
  * effects. It may call any function of this library (read-only graph calls on this
  * graph, other schedulers, even a nested run), but must not unwind or longjmp out.
  * Freeing this graph handle from a callback does not end the run (it keeps the graph

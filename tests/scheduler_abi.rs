@@ -418,3 +418,178 @@ fn abi_parallel_runs_skip_exactly_the_dependents_of_a_failure() {
     // SAFETY: made above, freed once.
     unsafe { noob_graph_free(g) };
 }
+
+fn empty_summary() -> noob_run_summary {
+    noob_run_summary {
+        ran: 0,
+        failed: 0,
+        skipped: 0,
+        workers: 0,
+        first_failed_node: 0,
+        first_failed_code: 0,
+    }
+}
+
+/// A graph handle that may be used from several threads (the handle is documented
+/// as shareable for read-only calls and runs).
+#[derive(Clone, Copy)]
+struct SharedGraph(*const noob_graph);
+// SAFETY: noob_graph is immutable and documented as safe to run from several threads.
+unsafe impl Send for SharedGraph {}
+// SAFETY: as above.
+unsafe impl Sync for SharedGraph {}
+
+/// What the nesting callback needs: the inner graph, its node count, calls made.
+struct Nest {
+    inner: SharedGraph,
+    inner_nodes: usize,
+    inner_calls: AtomicU32,
+    depth: u32,
+}
+
+unsafe extern "C" fn count_call(user_data: *mut c_void, _node: u32) -> u32 {
+    // SAFETY: the tests pass a live AtomicU32.
+    unsafe { &*(user_data as *const AtomicU32) }.fetch_add(1, Ordering::SeqCst);
+    0
+}
+
+/// Runs the inner graph with 2 workers from inside a callback (twice nested when
+/// `depth` is 2); fails the node if the nested run did not run every inner node.
+unsafe extern "C" fn run_nested(user_data: *mut c_void, _node: u32) -> u32 {
+    // SAFETY: the test passes a live Nest.
+    let nest = unsafe { &*(user_data as *const Nest) };
+    let mut summary = empty_summary();
+    let (callback, data): (noob_node_callback, *mut c_void) = if nest.depth > 1 {
+        let deeper = Box::new(Nest {
+            inner: nest.inner,
+            inner_nodes: nest.inner_nodes,
+            inner_calls: AtomicU32::new(0),
+            depth: nest.depth - 1,
+        });
+        (Some(run_nested), Box::into_raw(deeper).cast())
+    } else {
+        (
+            Some(count_call),
+            (&nest.inner_calls as *const AtomicU32).cast_mut().cast(),
+        )
+    };
+    // SAFETY: live graph; `data` is live for the call.
+    let code = unsafe {
+        noob_graph_run(
+            nest.inner.0,
+            2,
+            0,
+            callback,
+            data,
+            null_mut(),
+            0,
+            &mut summary,
+        )
+    };
+    if nest.depth > 1 {
+        // SAFETY: made above with Box::into_raw; the run has returned.
+        let deeper = unsafe { Box::from_raw(data as *mut Nest) };
+        let calls = deeper.inner_calls.load(Ordering::SeqCst) as usize;
+        nest.inner_calls.fetch_add(calls as u32, Ordering::SeqCst);
+    }
+    if code == noob_result::NOOB_OK && summary.ran == nest.inner_nodes && summary.workers == 2 {
+        0
+    } else {
+        99
+    }
+}
+
+#[test]
+fn abi_callbacks_may_run_nested_graphs_without_deadlock() {
+    let outer = abi_graph(&wide(6), "ids");
+    let inner = abi_graph(&layered(4, 5, 3), "ids");
+    for (workers, depth) in [(2u32, 1u32), (3, 1), (2, 2)] {
+        let nest = Nest {
+            inner: SharedGraph(inner),
+            inner_nodes: 20,
+            inner_calls: AtomicU32::new(0),
+            depth,
+        };
+        let mut summary = empty_summary();
+        // SAFETY: live graph and Nest for the run.
+        let code = unsafe {
+            noob_graph_run(
+                outer,
+                workers,
+                0,
+                Some(run_nested),
+                &nest as *const Nest as *mut c_void,
+                null_mut(),
+                0,
+                &mut summary,
+            )
+        };
+        assert_eq!(
+            code,
+            noob_result::NOOB_OK,
+            "workers {workers}, depth {depth}"
+        );
+        assert_eq!((summary.ran, summary.workers), (8, workers));
+        // Each outer node ran the inner graph; at depth 2 each inner node ran it again.
+        let expected = 8 * 20usize.pow(depth);
+        assert_eq!(nest.inner_calls.load(Ordering::SeqCst) as usize, expected);
+    }
+    // SAFETY: made above, freed once.
+    unsafe {
+        noob_graph_free(outer);
+        noob_graph_free(inner);
+    }
+}
+
+#[test]
+fn abi_concurrent_and_repeated_runs_of_one_graph() {
+    let w = layered(20, 15, 5);
+    let n = w.names.len();
+    let g = SharedGraph(abi_graph(&w, "ids"));
+    let fail = 3 * 15 + 2;
+    std::thread::scope(|scope| {
+        for t in 0..3u32 {
+            scope.spawn(move || {
+                let g = g; // the whole wrapper (Send), not its pointer field
+                for round in 0..30u32 {
+                    let workers = 2 + (t + round) % 3;
+                    let failing = round % 3 == 0;
+                    let r = Recorder {
+                        fail: if failing { fail } else { u32::MAX },
+                        calls: AtomicU32::new(0),
+                        seen: Mutex::new(Vec::new()),
+                    };
+                    let mut status = vec![0u8; n];
+                    let mut summary = empty_summary();
+                    // SAFETY: live graph and recorder; n status bytes.
+                    let code = unsafe {
+                        noob_graph_run(
+                            g.0,
+                            workers,
+                            0,
+                            Some(record),
+                            &r as *const Recorder as *mut c_void,
+                            status.as_mut_ptr(),
+                            n,
+                            &mut summary,
+                        )
+                    };
+                    assert_eq!(summary.workers, workers);
+                    assert_eq!(summary.ran + summary.failed + summary.skipped, n);
+                    assert_eq!(r.calls.load(Ordering::SeqCst) as usize, n - summary.skipped);
+                    if failing {
+                        assert_eq!(code, noob_result::NOOB_ERR_CALLBACK_FAILED);
+                        assert_eq!((summary.failed, summary.first_failed_node), (1, fail));
+                    } else {
+                        // A clean run after a failing one runs everything.
+                        assert_eq!(code, noob_result::NOOB_OK);
+                        assert_eq!(summary.ran, n);
+                        assert!(status.iter().all(|&s| s == NOOB_NODE_RAN));
+                    }
+                }
+            });
+        }
+    });
+    // SAFETY: made above, freed once.
+    unsafe { noob_graph_free(g.0.cast_mut()) };
+}

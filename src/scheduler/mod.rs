@@ -11,6 +11,7 @@
 
 pub mod graph;
 pub mod parallel;
+mod pool;
 pub mod run;
 
 pub use graph::{Graph, GraphBuilder, GraphError, NodeId};
