@@ -8,6 +8,7 @@
 //!
 //! Not synchronised: the store keeps each shard under its own lock.
 
+use super::payloads::Payloads;
 use super::shared_bytes::{prefetch, SharedBytes};
 use super::value::Value;
 use foldhash::fast::FixedState;
@@ -47,7 +48,7 @@ const SAMPLE: u64 = 8;
 #[derive(Debug, Default)]
 pub(crate) struct KeyEvents {
     epochs: VecDeque<u64>,
-    payloads: VecDeque<Payload>,
+    payloads: Payloads,
     samples: VecDeque<u64>,
     first_sample: u64,
     /// Events removed from the front since the key was created.
@@ -85,7 +86,10 @@ impl KeyEvents {
             self.payloads.push_back(payload);
         } else {
             let mut at = self.lower_bound(epoch);
-            while at < self.epochs.len() && self.epochs[at] == epoch && self.payloads[at].id < id {
+            while at < self.epochs.len()
+                && self.epochs[at] == epoch
+                && self.payloads.get(at).is_some_and(|p| p.id < id)
+            {
                 at += 1;
             }
             self.epochs.insert(at, epoch);
@@ -112,11 +116,13 @@ impl KeyEvents {
     fn pop_front(&mut self, count: usize, sink: &mut Vec<SharedBytes>) {
         for _ in 0..count {
             self.epochs.pop_front();
-            sink.extend(
-                self.payloads
-                    .pop_front()
-                    .and_then(|p| p.value.into_shared()),
-            );
+            if let Some(shared) = self
+                .payloads
+                .pop_front()
+                .and_then(|p| p.value.into_shared())
+            {
+                sink.push(shared);
+            }
         }
         self.popped += count as u64;
         while !self.samples.is_empty() && self.first_sample * SAMPLE < self.popped {
@@ -246,7 +252,9 @@ impl KeyEvents {
     /// The payload at `position` (as given by [`span`](Self::span)).
     #[inline]
     pub fn payload(&self, position: usize) -> &Payload {
-        &self.payloads[position]
+        self.payloads
+            .get(position)
+            .expect("a position from span is below len")
     }
 
     /// Asks the CPU to load the payload at `position` (a hint, no effect on
@@ -284,11 +292,8 @@ impl KeyEvents {
             self.pop_front(count, sink);
         } else {
             self.epochs.drain(start..start + count);
-            sink.extend(
-                self.payloads
-                    .drain(start..start + count)
-                    .filter_map(|p| p.value.into_shared()),
-            );
+            self.payloads
+                .remove_range(start, count, |p| sink.extend(p.value.into_shared()));
             self.resample();
         }
         if self.epochs.is_empty() {
