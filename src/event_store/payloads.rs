@@ -129,6 +129,9 @@ impl Payloads {
     /// to `removed` in order, and moves later ones down.
     pub fn remove_range(&mut self, start: usize, count: usize, mut removed: impl FnMut(Payload)) {
         assert!(start + count <= self.len, "range past the end");
+        if count == 0 {
+            return;
+        }
         if start == 0 {
             for _ in 0..count {
                 removed(self.pop_front().expect("count <= len"));

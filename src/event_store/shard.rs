@@ -53,6 +53,10 @@ pub(crate) struct KeyEvents {
     first_sample: u64,
     /// Events removed from the front since the key was created.
     popped: u64,
+    /// The first epoch (0 when empty), kept here so that evicting an epoch
+    /// skips the keys that do not hold it without reading their deques (an
+    /// eviction visits every key of a shard; most keys' oldest event is newer).
+    oldest: u64,
 }
 
 impl KeyEvents {
@@ -75,6 +79,9 @@ impl KeyEvents {
             _ => true,
         };
         if at_end {
+            if self.epochs.is_empty() {
+                self.oldest = epoch;
+            }
             let logical = self.popped + self.epochs.len() as u64;
             if logical % SAMPLE == 0 {
                 if self.samples.is_empty() {
@@ -91,6 +98,9 @@ impl KeyEvents {
                 && self.payloads.get(at).is_some_and(|p| p.id < id)
             {
                 at += 1;
+            }
+            if at == 0 {
+                self.oldest = epoch;
             }
             self.epochs.insert(at, epoch);
             self.payloads.insert(at, payload);
@@ -125,6 +135,7 @@ impl KeyEvents {
             }
         }
         self.popped += count as u64;
+        self.oldest = self.epochs.front().copied().unwrap_or(0);
         while !self.samples.is_empty() && self.first_sample * SAMPLE < self.popped {
             self.samples.pop_front();
             self.first_sample += 1;
@@ -277,6 +288,9 @@ impl KeyEvents {
     /// Removes the events of `epoch`, moving their values to `sink` without
     /// reading them (they are usually cold by now); returns how many.
     fn remove_epoch(&mut self, epoch: u64, sink: &mut Vec<SharedBytes>) -> usize {
+        if epoch < self.oldest {
+            return 0;
+        }
         match (self.epochs.front(), self.epochs.back()) {
             // Clearing the oldest epochs, most keys hold none of them: O(1).
             (Some(&first), Some(&last)) if first <= epoch && epoch <= last => {}
@@ -288,6 +302,9 @@ impl KeyEvents {
             .range(start..)
             .take_while(|&&e| e == epoch)
             .count();
+        if count == 0 {
+            return 0;
+        }
         if start == 0 {
             self.pop_front(count, sink);
         } else {
@@ -439,6 +456,15 @@ impl Shard {
         let Some(removed) = removed else {
             return 0;
         };
+        // Evicting the oldest epoch pops each holding key's first events,
+        // written long ago: ask for all their lines first, so that the misses
+        // overlap instead of coming one key at a time.
+        for events in self.keys.values() {
+            if events.oldest == epoch {
+                events.prefetch_payload(0);
+                events.prefetch_payload(1);
+            }
+        }
         let mut count = 0;
         self.keys.retain(|_, events| {
             count += events.remove_epoch(epoch, sink);
@@ -675,6 +701,7 @@ mod tests {
                 fresh.resample();
                 assert_eq!(events.samples, fresh.samples, "step {step}");
                 assert_eq!(events.first_sample, fresh.first_sample);
+                assert_eq!(events.oldest, events.epochs.front().copied().unwrap_or(0));
                 for probe in [0, step / 6, step / 3, step / 3 + 1, next(step + 1)] {
                     let expected: Vec<u64> = model
                         .iter()
