@@ -14,6 +14,7 @@
 pub mod event;
 pub mod eviction;
 pub mod interner;
+mod payloads;
 mod shard;
 pub mod shared_bytes;
 pub mod store;

@@ -8,6 +8,7 @@
 //!
 //! Not synchronised: the store keeps each shard under its own lock.
 
+use super::payloads::Payloads;
 use super::shared_bytes::{prefetch, SharedBytes};
 use super::value::Value;
 use foldhash::fast::FixedState;
@@ -47,11 +48,15 @@ const SAMPLE: u64 = 8;
 #[derive(Debug, Default)]
 pub(crate) struct KeyEvents {
     epochs: VecDeque<u64>,
-    payloads: VecDeque<Payload>,
+    payloads: Payloads,
     samples: VecDeque<u64>,
     first_sample: u64,
     /// Events removed from the front since the key was created.
     popped: u64,
+    /// The first epoch (0 when empty), kept here so that evicting an epoch
+    /// skips the keys that do not hold it without reading their deques (an
+    /// eviction visits every key of a shard; most keys' oldest event is newer).
+    oldest: u64,
 }
 
 impl KeyEvents {
@@ -74,6 +79,9 @@ impl KeyEvents {
             _ => true,
         };
         if at_end {
+            if self.epochs.is_empty() {
+                self.oldest = epoch;
+            }
             let logical = self.popped + self.epochs.len() as u64;
             if logical % SAMPLE == 0 {
                 if self.samples.is_empty() {
@@ -85,8 +93,14 @@ impl KeyEvents {
             self.payloads.push_back(payload);
         } else {
             let mut at = self.lower_bound(epoch);
-            while at < self.epochs.len() && self.epochs[at] == epoch && self.payloads[at].id < id {
+            while at < self.epochs.len()
+                && self.epochs[at] == epoch
+                && self.payloads.get(at).is_some_and(|p| p.id < id)
+            {
                 at += 1;
+            }
+            if at == 0 {
+                self.oldest = epoch;
             }
             self.epochs.insert(at, epoch);
             self.payloads.insert(at, payload);
@@ -112,13 +126,16 @@ impl KeyEvents {
     fn pop_front(&mut self, count: usize, sink: &mut Vec<SharedBytes>) {
         for _ in 0..count {
             self.epochs.pop_front();
-            sink.extend(
-                self.payloads
-                    .pop_front()
-                    .and_then(|p| p.value.into_shared()),
-            );
+            if let Some(shared) = self
+                .payloads
+                .pop_front()
+                .and_then(|p| p.value.into_shared())
+            {
+                sink.push(shared);
+            }
         }
         self.popped += count as u64;
+        self.oldest = self.epochs.front().copied().unwrap_or(0);
         while !self.samples.is_empty() && self.first_sample * SAMPLE < self.popped {
             self.samples.pop_front();
             self.first_sample += 1;
@@ -246,7 +263,9 @@ impl KeyEvents {
     /// The payload at `position` (as given by [`span`](Self::span)).
     #[inline]
     pub fn payload(&self, position: usize) -> &Payload {
-        &self.payloads[position]
+        self.payloads
+            .get(position)
+            .expect("a position from span is below len")
     }
 
     /// Asks the CPU to load the payload at `position` (a hint, no effect on
@@ -269,6 +288,9 @@ impl KeyEvents {
     /// Removes the events of `epoch`, moving their values to `sink` without
     /// reading them (they are usually cold by now); returns how many.
     fn remove_epoch(&mut self, epoch: u64, sink: &mut Vec<SharedBytes>) -> usize {
+        if epoch < self.oldest {
+            return 0;
+        }
         match (self.epochs.front(), self.epochs.back()) {
             // Clearing the oldest epochs, most keys hold none of them: O(1).
             (Some(&first), Some(&last)) if first <= epoch && epoch <= last => {}
@@ -280,15 +302,15 @@ impl KeyEvents {
             .range(start..)
             .take_while(|&&e| e == epoch)
             .count();
+        if count == 0 {
+            return 0;
+        }
         if start == 0 {
             self.pop_front(count, sink);
         } else {
             self.epochs.drain(start..start + count);
-            sink.extend(
-                self.payloads
-                    .drain(start..start + count)
-                    .filter_map(|p| p.value.into_shared()),
-            );
+            self.payloads
+                .remove_range(start, count, |p| sink.extend(p.value.into_shared()));
             self.resample();
         }
         if self.epochs.is_empty() {
@@ -434,6 +456,15 @@ impl Shard {
         let Some(removed) = removed else {
             return 0;
         };
+        // Evicting the oldest epoch pops each holding key's first events,
+        // written long ago: ask for all their lines first, so that the misses
+        // overlap instead of coming one key at a time.
+        for events in self.keys.values() {
+            if events.oldest == epoch {
+                events.prefetch_payload(0);
+                events.prefetch_payload(1);
+            }
+        }
         let mut count = 0;
         self.keys.retain(|_, events| {
             count += events.remove_epoch(epoch, sink);
@@ -670,6 +701,7 @@ mod tests {
                 fresh.resample();
                 assert_eq!(events.samples, fresh.samples, "step {step}");
                 assert_eq!(events.first_sample, fresh.first_sample);
+                assert_eq!(events.oldest, events.epochs.front().copied().unwrap_or(0));
                 for probe in [0, step / 6, step / 3, step / 3 + 1, next(step + 1)] {
                     let expected: Vec<u64> = model
                         .iter()

@@ -19,7 +19,7 @@ use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
 use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
 use super::shard::{Payload, Shard, Slot};
-use super::value::Value;
+use super::value::{Value, INLINE_MAX};
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -367,47 +367,71 @@ impl EventStore {
         if events.is_empty() {
             return Ok(());
         }
-        // Group the events by shard, keeping their order within each shard.
-        let mut order: Vec<(u32, u32)> = events
+        // Group the events by shard, keeping their order within each shard:
+        // a counting sort (shards are few), `order` lists event indices
+        // shard by shard, `bounds[s]..bounds[s + 1]` being shard s's part.
+        let shard_count = self.shards.len();
+        let mut bounds = vec![0u32; shard_count + 1];
+        let shard_of: Vec<u8> = events
             .iter()
-            .enumerate()
-            .map(|(i, e)| {
+            .map(|e| {
                 let shard = self.shard_index(pack_key(e.node, e.signal));
-                (shard as u32, i as u32)
+                bounds[shard + 1] += 1;
+                shard as u8
             })
             .collect();
-        order.sort_unstable();
-        let mut values = events
-            .iter()
-            .map(|e| copy_value(e.value).map(Some))
-            .collect::<Result<Vec<Option<Value>>, _>>()?;
+        for s in 0..shard_count {
+            bounds[s + 1] += bounds[s];
+        }
+        let mut order = vec![0u32; events.len()];
+        let mut next = bounds.clone();
+        for (i, &shard) in shard_of.iter().enumerate() {
+            let slot = &mut next[usize::from(shard)];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        // Long values get their blocks before any lock is taken (an allocation
+        // may fail: then nothing is added); short ones are copied in place.
+        let mut long_values: Vec<Option<Value>> = Vec::new();
+        if events.iter().any(|e| e.value.len() > INLINE_MAX) {
+            long_values = events
+                .iter()
+                .map(|e| {
+                    if e.value.len() > INLINE_MAX {
+                        copy_value(e.value).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        // One reservation: the batch's ids are consecutive, in its own order.
         let first = self.ids.take(events.len() as u64)?;
-        let mut start = 0;
-        while start < order.len() {
-            let shard_index = order[start].0;
-            let end = start
-                + order[start..]
-                    .iter()
-                    .take_while(|(s, _)| *s == shard_index)
-                    .count();
-            let cell = &self.shards[shard_index as usize];
+        for (index, cell) in self.shards.iter().enumerate() {
+            let group = &order[bounds[index] as usize..bounds[index + 1] as usize];
+            if group.is_empty() {
+                continue;
+            }
             let mut shard = cell.shard.write();
             self.check_open()?;
-            for &(_, i) in &order[start..end] {
+            for &i in group {
                 let event = &events[i as usize];
+                let value = match long_values.get_mut(i as usize).and_then(Option::take) {
+                    Some(value) => value,
+                    // Inline: a copy that cannot fail.
+                    None => copy_value(event.value).expect("short values need no allocation"),
+                };
                 shard.insert(
                     pack_key(event.node, event.signal),
                     Slot {
                         epoch: event.epoch,
                         id: first + u64::from(i),
                         timestamp: event.timestamp,
-                        value: values[i as usize].take().expect("each value is taken once"),
+                        value,
                     },
                 );
             }
             cell.publish(&shard);
-            drop(shard);
-            start = end;
         }
         if let Some(ids) = ids_out {
             for (i, id) in ids.iter_mut().enumerate() {

@@ -597,4 +597,72 @@ proptest::proptest! {
         proptest::prop_assert_eq!(counts, expected_counts);
         proptest::prop_assert_eq!(out, expected);
     }
+
+    /// Adding events in batches (grouped by shard, one id reservation per
+    /// batch, short values copied under the lock, long ones allocated
+    /// before) leaves the store exactly as adding them one by one: the same
+    /// ids (consecutive, increasing in add order), the same events per key
+    /// and epoch, the same counters. Many nodes (so many shards), adds to
+    /// older epochs, values either side of the inline limit.
+    #[test]
+    fn batch_add_equals_single_adds(
+        adds in proptest::collection::vec((0u32..40, 0u32..3, 0u64..30, 0usize..100), 1..500),
+        cuts in proptest::collection::vec(0usize..500, 0..6),
+    ) {
+        let (single, batched) = (store(), store());
+        let names = |store: &EventStore| -> (Vec<NameId>, Vec<NameId>) {
+            (
+                (0..40).map(|i| store.intern(&format!("node{i}")).unwrap()).collect(),
+                (0..3).map(|i| store.intern(&format!("sig{i}")).unwrap()).collect(),
+            )
+        };
+        let (nodes, signals) = names(&single);
+        proptest::prop_assert_eq!(names(&batched), (nodes.clone(), signals.clone()));
+        let values: Vec<Vec<u8>> = adds
+            .iter()
+            .enumerate()
+            .map(|(i, &(.., len))| (0..len).map(|j| (i + j) as u8).collect())
+            .collect();
+        let events: Vec<NewEvent> = adds
+            .iter()
+            .zip(&values)
+            .enumerate()
+            .map(|(i, (&(node, signal, epoch, _), value))| NewEvent {
+                node: nodes[node as usize],
+                signal: signals[signal as usize],
+                epoch,
+                timestamp: i as f64,
+                value,
+            })
+            .collect();
+        let single_ids: Vec<u64> = events
+            .iter()
+            .map(|e| single.add(e.node, e.signal, e.epoch, e.value, e.timestamp).unwrap())
+            .collect();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (events.len() + 1)).collect();
+        cuts.extend([0, events.len()]);
+        cuts.sort_unstable();
+        let mut batched_ids = vec![0; events.len()];
+        for cut in cuts.windows(2) {
+            let (from, to) = (cut[0], cut[1]);
+            batched.add_batch(&events[from..to], Some(&mut batched_ids[from..to])).unwrap();
+        }
+        proptest::prop_assert!(batched_ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
+        proptest::prop_assert_eq!(&batched_ids, &single_ids);
+        for &node in &nodes {
+            for &signal in &signals {
+                for epoch in 0..30 {
+                    proptest::prop_assert_eq!(
+                        batched.get(node, signal, epoch).unwrap(),
+                        single.get(node, signal, epoch).unwrap()
+                    );
+                }
+                proptest::prop_assert_eq!(
+                    batched.latest(node, signal).unwrap(),
+                    single.latest(node, signal).unwrap()
+                );
+            }
+        }
+        proptest::prop_assert_eq!(batched.stats(), single.stats());
+    }
 }
