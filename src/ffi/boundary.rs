@@ -66,6 +66,15 @@ pub(crate) unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, F
     unsafe { ptr.as_ref() }.ok_or_else(|| null_failure(name))
 }
 
+/// Borrows a one-owner handle mutably, refusing NULL.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a live `T` not used elsewhere during the call.
+pub(crate) unsafe fn handle_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller guarantees a non-NULL pointer is valid and unaliased; NULL gives None.
+    unsafe { ptr.as_mut() }.ok_or_else(|| null_failure(name))
+}
+
 /// Checks an output pointer before any work is done, so a NULL one has no side effect.
 pub(crate) fn out_ptr<T>(ptr: *mut T, name: &str) -> Result<OutPtr<T>, Failure> {
     if ptr.is_null() {
@@ -91,7 +100,6 @@ impl<T> OutPtr<T> {
 ///
 /// # Safety
 /// A non-NULL `ptr` must point to `len` readable bytes for the duration of the call.
-#[allow(dead_code)] // for the components that take values; tested below
 #[inline]
 pub(crate) unsafe fn bytes<'a>(
     ptr: *const u8,
@@ -121,7 +129,6 @@ pub(crate) unsafe fn bytes<'a>(
 /// # Safety
 /// A non-NULL `ptr` must point to `count` readable, initialised `T`s for the
 /// duration of the call.
-#[allow(dead_code)] // for the components that take arrays
 pub(crate) unsafe fn array<'a, T>(
     ptr: *const T,
     count: usize,
@@ -144,7 +151,6 @@ pub(crate) unsafe fn array<'a, T>(
 /// # Safety
 /// A non-NULL `ptr` must point to `count` writable `T`s for the duration of the
 /// call, not aliased by any other argument.
-#[allow(dead_code)] // for the components that fill arrays
 pub(crate) unsafe fn array_mut<'a, T>(
     ptr: *mut T,
     count: usize,
@@ -162,7 +168,56 @@ pub(crate) unsafe fn array_mut<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr, count) })
 }
 
-fn check_array<T>(address: usize, count: usize, name: &str) -> Result<(), Failure> {
+/// A caller array of up to `cap` `T`s that a call fills with a count it reports
+/// separately; NULL only with `cap == 0`, a misaligned pointer is refused. Checked
+/// before any work is done, and written once, at the end of a successful call.
+/// Unlike [`array_mut`] it never borrows all `cap` items, only those it writes.
+#[derive(Debug)]
+pub(crate) struct OutArray<T> {
+    ptr: *mut T,
+    cap: usize,
+}
+
+impl<T: Copy> OutArray<T> {
+    pub fn new(ptr: *mut T, cap: usize, name: &str) -> Result<Self, Failure> {
+        if ptr.is_null() {
+            if cap != 0 {
+                return Err(null_failure(name));
+            }
+        } else {
+            check_aligned::<T>(ptr as usize, name)?;
+        }
+        Ok(OutArray { ptr, cap })
+    }
+
+    /// Writes item `index` alone, for a call that produces its items one by one.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for writing `cap` items, and `index < cap`.
+    pub unsafe fn set(&self, index: usize, value: T) {
+        debug_assert!(index < self.cap);
+        // SAFETY: index < cap, promised writable.
+        unsafe { self.ptr.add(index).write(value) }
+    }
+
+    /// # Safety
+    /// `ptr` must be valid for writing `cap` items, and `values.len() <= cap`.
+    pub unsafe fn write(&self, values: &[T]) {
+        debug_assert!(values.len() <= self.cap);
+        if values.len() <= 8 {
+            // Most writes are a few items: a plain loop beats a call to memmove.
+            for (i, &value) in values.iter().enumerate() {
+                // SAFETY: i < values.len() <= cap, promised writable.
+                unsafe { self.ptr.add(i).write(value) };
+            }
+        } else {
+            // SAFETY: promised by the caller of the export; lengths checked by ours.
+            unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr, values.len()) };
+        }
+    }
+}
+
+fn check_aligned<T>(address: usize, name: &str) -> Result<(), Failure> {
     if address % std::mem::align_of::<T>() != 0 {
         return Err(Failure::new(
             noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -172,6 +227,11 @@ fn check_array<T>(address: usize, count: usize, name: &str) -> Result<(), Failur
             ),
         ));
     }
+    Ok(())
+}
+
+fn check_array<T>(address: usize, count: usize, name: &str) -> Result<(), Failure> {
+    check_aligned::<T>(address, name)?;
     if count
         .checked_mul(std::mem::size_of::<T>())
         .map_or(true, |size| size > isize::MAX as usize)
@@ -188,7 +248,6 @@ fn check_array<T>(address: usize, count: usize, name: &str) -> Result<(), Failur
 ///
 /// # Safety
 /// As for [`bytes`].
-#[allow(dead_code)] // for the components that take names; tested below
 #[inline(always)]
 pub(crate) unsafe fn text<'a>(
     ptr: *const c_char,
@@ -234,7 +293,7 @@ fn is_ascii(raw: &[u8]) -> bool {
     }
 }
 
-fn null_failure(name: &str) -> Failure {
+pub(crate) fn null_failure(name: &str) -> Failure {
     Failure::new(
         noob_result::NOOB_ERR_NULL_POINTER,
         format!("`{name}` is NULL"),
@@ -274,6 +333,31 @@ mod tests {
         assert_eq!(code, noob_result::NOOB_ERR_NOT_FOUND);
         assert_eq!(guard("noob_test", || Ok(())), noob_result::NOOB_OK);
         assert_eq!(last_message(), "noob_test: no such thing");
+    }
+
+    #[test]
+    fn out_array_checks_null_and_alignment_and_writes_only_what_it_is_given() {
+        assert!(OutArray::<u32>::new(std::ptr::null_mut(), 0, "ids").is_ok());
+        let refused = OutArray::<u32>::new(std::ptr::null_mut(), 3, "ids").unwrap_err();
+        assert_eq!(refused.code, noob_result::NOOB_ERR_NULL_POINTER);
+        assert_eq!(refused.message, "`ids` is NULL");
+        let mut room = [0u32; 20];
+        let misaligned = room.as_mut_ptr().cast::<u8>().wrapping_add(1).cast::<u32>();
+        let refused = OutArray::new(misaligned, 3, "ids").unwrap_err();
+        assert_eq!(refused.code, noob_result::NOOB_ERR_INVALID_ARGUMENT);
+        for len in [3, 12] {
+            room = [0; 20];
+            let out = OutArray::new(room.as_mut_ptr(), 20, "ids").unwrap();
+            let values: Vec<u32> = (1..=len).collect();
+            // SAFETY: `room` holds 20 writable items and len <= 20.
+            unsafe { out.write(&values) };
+            assert_eq!(&room[..len as usize], &values[..]);
+            assert!(room[len as usize..].iter().all(|&v| v == 0));
+        }
+        let out = OutArray::new(room.as_mut_ptr(), 20, "ids").unwrap();
+        // SAFETY: index 19 < 20.
+        unsafe { out.set(19, 7) };
+        assert_eq!(room[19], 7);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! `noob_event_store_intern`. Results come back in a `noob_event_list`, whose
 //! borrowed views stay valid until the list is freed.
 
-use super::boundary::{array, array_mut, bytes, guard, handle, out_ptr, text, Failure};
+use super::boundary::{
+    array, array_mut, bytes, guard, handle, handle_mut, out_ptr, text, Failure, OutPtr,
+};
 use super::result::noob_result;
 use crate::event_store::interner::{Interner, NameId, MAX_NAMES};
 use crate::event_store::store::MAX_VALUE_LEN;
@@ -261,23 +263,13 @@ impl noob_event_list {
 /// # Safety
 /// `out` must have been checked by `out_ptr` and be writable.
 unsafe fn give_list(
-    out: super::boundary::OutPtr<*mut noob_event_list>,
+    out: OutPtr<*mut noob_event_list>,
     store: &EventStore,
     events: impl IntoIterator<Item = Event>,
 ) {
     let list = Box::into_raw(noob_event_list::new(store, events));
     // SAFETY: forwarded.
     unsafe { out.write(list) };
-}
-
-/// Borrows a list for a refill, refusing NULL.
-///
-/// # Safety
-/// A non-NULL `list` must be a live list that no other call uses meanwhile.
-unsafe fn list_mut<'a>(list: *mut noob_event_list) -> Result<&'a mut noob_event_list, Failure> {
-    // SAFETY: the caller's promise; NULL gives None.
-    unsafe { list.as_mut() }
-        .ok_or_else(|| Failure::new(noob_result::NOOB_ERR_NULL_POINTER, "`list` is NULL"))
 }
 
 fn check_store_open(store: &EventStore) -> Result<(), Failure> {
@@ -881,7 +873,7 @@ pub unsafe extern "C" fn noob_event_store_get_into(
         // SAFETY: the caller's promises, forwarded.
         let store = unsafe { handle(store, "store") }?;
         // SAFETY: as above.
-        let list = unsafe { list_mut(list) }?;
+        let list = unsafe { handle_mut(list, "list") }?;
         check_store_open(&store.store)?;
         let mut events = SmallVec::new();
         store
@@ -911,7 +903,7 @@ pub unsafe extern "C" fn noob_event_store_get_latest_into(
         // SAFETY: the caller's promises, forwarded.
         let store = unsafe { handle(store, "store") }?;
         // SAFETY: as above.
-        let list = unsafe { list_mut(list) }?;
+        let list = unsafe { handle_mut(list, "list") }?;
         let event = store.store.latest(node, signal)?;
         list.replace(&store.store, event.into_iter().collect());
         Ok(())
@@ -941,7 +933,7 @@ pub unsafe extern "C" fn noob_event_store_get_batch_into(
         // SAFETY: the caller's promises, forwarded.
         let store = unsafe { handle(store, "store") }?;
         // SAFETY: as above.
-        let list = unsafe { list_mut(list) }?;
+        let list = unsafe { handle_mut(list, "list") }?;
         // SAFETY: as above.
         let (nodes, signals, epochs, counts_out) = unsafe {
             (

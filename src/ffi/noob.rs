@@ -19,7 +19,9 @@
 //! Their detail message (after the `function: ` prefix) is noob-core's message: for 40 and
 //! 41 just the epoch's repr.
 
-use super::boundary::{array, guard, handle, out_ptr, text, Failure};
+use super::boundary::{
+    array, bytes, guard, handle, handle_mut, null_failure, out_ptr, text, Failure,
+};
 use super::result::noob_result;
 use crate::noob::intern::{self, ItemKind};
 use crate::noob::{Epoch, NoobError, Scheduler, UpdateEvent};
@@ -110,10 +112,7 @@ unsafe fn words<'a>(ptr: *const u32, len: usize, name: &str) -> Result<&'a [u32]
         return if len == 0 {
             Ok(&[])
         } else {
-            Err(Failure::new(
-                noob_result::NOOB_ERR_NULL_POINTER,
-                format!("`{name}` is NULL"),
-            ))
+            Err(null_failure(name))
         };
     }
     if len > isize::MAX as usize / 4 {
@@ -203,22 +202,6 @@ impl noob_epoch_scheduler {
             }
         })
     }
-}
-
-/// Borrows the scheduler mutably, refusing NULL.
-///
-/// # Safety
-/// A non-NULL `ptr` must be a live scheduler not used elsewhere during the call.
-unsafe fn scheduler_mut<'a>(
-    ptr: *mut noob_epoch_scheduler,
-) -> Result<&'a mut noob_epoch_scheduler, Failure> {
-    // SAFETY: forwarded contract.
-    unsafe { ptr.as_mut() }.ok_or_else(|| {
-        Failure::new(
-            noob_result::NOOB_ERR_NULL_POINTER,
-            "`scheduler` is NULL".to_string(),
-        )
-    })
 }
 
 /// Cuts `text` into `lens.len()` names lying back to back (name `i` is `lens[i]` bytes);
@@ -438,12 +421,11 @@ pub unsafe extern "C" fn noob_epoch_scheduler_new(
         // SAFETY: caller guarantees the readable lengths.
         let names_text = unsafe { text(node_names, node_names_len, "node_names") }?;
         // SAFETY: as above.
-        let flags = unsafe { super::boundary::bytes(node_flags, node_count, "node_flags") }?;
+        let flags = unsafe { bytes(node_flags, node_count, "node_flags") }?;
         // SAFETY: as above.
         let edges_text = unsafe { text(edge_names, edge_names_len, "edge_names") }?;
         // SAFETY: as above.
-        let required =
-            unsafe { super::boundary::bytes(edge_required, edge_count, "edge_required") }?;
+        let required = unsafe { bytes(edge_required, edge_count, "edge_required") }?;
         let edge_name_count = edge_count.checked_mul(4).ok_or_else(|| {
             invalid(format!(
                 "edge_count {edge_count} is larger than any array can be"
@@ -525,7 +507,7 @@ pub unsafe extern "C" fn noob_epoch_scheduler_add_epoch(
     guard("noob_epoch_scheduler_add_epoch", || {
         let root_out = out_ptr(root_out, "root_out")?;
         // SAFETY: caller contract of the handle.
-        let s = unsafe { scheduler_mut(scheduler) }?;
+        let s = unsafe { handle_mut(scheduler, "scheduler") }?;
         let e = s.core.add_epoch()?;
         // SAFETY: checked non-NULL output pointer.
         unsafe { root_out.write(e.root()) };
@@ -554,7 +536,12 @@ pub unsafe extern "C" fn noob_epoch_scheduler_add_epoch_at(
 ) -> noob_result {
     guard("noob_epoch_scheduler_add_epoch_at", || {
         // SAFETY: caller contract of the handle and the path.
-        let (s, e) = unsafe { (scheduler_mut(scheduler)?, epoch_arg(root, path, depth)?) };
+        let (s, e) = unsafe {
+            (
+                handle_mut(scheduler, "scheduler")?,
+                epoch_arg(root, path, depth)?,
+            )
+        };
         s.core.add_epoch_at(&e)?;
         Ok(())
     })
@@ -582,7 +569,12 @@ pub unsafe extern "C" fn noob_epoch_scheduler_end_epoch(
     guard("noob_epoch_scheduler_end_epoch", || {
         let ended_out = out_ptr(ended_out, "ended_out")?;
         // SAFETY: caller contract of the handle and the path.
-        let (s, e) = unsafe { (scheduler_mut(scheduler)?, epoch_arg(root, path, depth)?) };
+        let (s, e) = unsafe {
+            (
+                handle_mut(scheduler, "scheduler")?,
+                epoch_arg(root, path, depth)?,
+            )
+        };
         let ended = s.core.end_epoch(&e)?;
         let view = s.emit_epochs(&ended);
         // SAFETY: checked non-NULL output pointer.
@@ -803,7 +795,7 @@ pub unsafe extern "C" fn noob_epoch_scheduler_get_ready(
     guard("noob_epoch_scheduler_get_ready", || {
         let ready_out = out_ptr(ready_out, "ready_out")?;
         // SAFETY: caller contract of the handle.
-        let s = unsafe { scheduler_mut(scheduler) }?;
+        let s = unsafe { handle_mut(scheduler, "scheduler") }?;
         let pairs = if all_epochs {
             s.core.get_ready()
         } else {
@@ -851,7 +843,12 @@ pub unsafe extern "C" fn noob_epoch_scheduler_finish(
     guard("noob_epoch_scheduler_finish", || {
         let ended_out = out_ptr(ended_out, "ended_out")?;
         // SAFETY: caller contract of the handle and the path.
-        let (s, e) = unsafe { (scheduler_mut(scheduler)?, epoch_arg(root, path, depth)?) };
+        let (s, e) = unsafe {
+            (
+                handle_mut(scheduler, "scheduler")?,
+                epoch_arg(root, path, depth)?,
+            )
+        };
         let item = item_arg(item)?;
         let ended = if expire {
             s.core.expire(&e, item, with_signals, unlock_optionals)?
@@ -893,7 +890,7 @@ pub unsafe extern "C" fn noob_epoch_scheduler_update(
     guard("noob_epoch_scheduler_update", || {
         let ended_out = out_ptr(ended_out, "ended_out")?;
         // SAFETY: caller contract of the handle.
-        let s = unsafe { scheduler_mut(scheduler) }?;
+        let s = unsafe { handle_mut(scheduler, "scheduler") }?;
         // SAFETY: caller guarantees `events_len` readable words.
         let mut rest = unsafe { words(events, events_len, "events") }?;
         let mut list = Vec::new();
@@ -981,7 +978,7 @@ pub unsafe extern "C" fn noob_epoch_scheduler_list(
     guard("noob_epoch_scheduler_list", || {
         let list_out = out_ptr(list_out, "list_out")?;
         // SAFETY: caller contract of the handle.
-        let s = unsafe { scheduler_mut(scheduler) }?;
+        let s = unsafe { handle_mut(scheduler, "scheduler") }?;
         let view = match list {
             NOOB_LIST_GENERATIONS => {
                 let generations = s.core.generations();
@@ -1040,7 +1037,7 @@ pub unsafe extern "C" fn noob_epoch_scheduler_upstream_nodes(
     guard("noob_epoch_scheduler_upstream_nodes", || {
         let nodes_out = out_ptr(nodes_out, "nodes_out")?;
         // SAFETY: caller contract of the handle.
-        let s = unsafe { scheduler_mut(scheduler) }?;
+        let s = unsafe { handle_mut(scheduler, "scheduler") }?;
         let node = node_arg(node)?;
         let nodes = s.core.upstream_nodes(node)?;
         let view = s.emit(|out| out.extend_from_slice(&nodes));
@@ -1077,7 +1074,12 @@ pub unsafe extern "C" fn noob_epoch_scheduler_epoch_state(
     guard("noob_epoch_scheduler_epoch_state", || {
         let state_out = out_ptr(state_out, "state_out")?;
         // SAFETY: caller contract of the handle and the path.
-        let (s, e) = unsafe { (scheduler_mut(scheduler)?, epoch_arg(root, path, depth)?) };
+        let (s, e) = unsafe {
+            (
+                handle_mut(scheduler, "scheduler")?,
+                epoch_arg(root, path, depth)?,
+            )
+        };
         let st = s.core.epoch_state(&e)?;
         let view = s.emit(|out| {
             for list in [

@@ -20,7 +20,9 @@
 //! newly ready ids out) or `noob_scheduler_mark_done_many` (a batch),
 //! `noob_scheduler_is_done`, `noob_scheduler_reset` for the next run.
 
-use super::boundary::{guard, handle, out_ptr, text, Failure};
+use super::boundary::{
+    array, guard, handle, handle_mut, null_failure, out_ptr, text, Failure, OutArray, OutPtr,
+};
 use super::result::noob_result;
 use crate::scheduler::graph::{MAX_NAME_BYTES, MAX_NODES};
 use crate::scheduler::parallel::MAX_WORKERS;
@@ -211,71 +213,6 @@ fn run_failure(graph: &Graph, error: RunError) -> Failure {
     Failure::new(code, message)
 }
 
-fn null(name: &str) -> Failure {
-    Failure::new(
-        noob_result::NOOB_ERR_NULL_POINTER,
-        format!("`{name}` is NULL"),
-    )
-}
-
-/// Borrows a one-owner handle mutably, refusing NULL.
-///
-/// # Safety
-/// A non-NULL `ptr` must point to a live `T` not used elsewhere during the call.
-unsafe fn handle_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
-    // SAFETY: the caller guarantees a non-NULL pointer is valid and unaliased.
-    unsafe { ptr.as_mut() }.ok_or_else(|| null(name))
-}
-
-/// Borrows `len` ids; NULL only with `len == 0`.
-///
-/// # Safety
-/// A non-NULL `ptr` must point to `len` readable `u32`s for the call.
-unsafe fn ids<'a>(ptr: *const u32, len: usize, name: &str) -> Result<&'a [u32], Failure> {
-    if ptr.is_null() {
-        return if len == 0 { Ok(&[]) } else { Err(null(name)) };
-    }
-    if len > isize::MAX as usize / 4 {
-        return Err(Failure::new(
-            noob_result::NOOB_ERR_INVALID_ARGUMENT,
-            format!("`{name}` count {len} is larger than any array can be"),
-        ));
-    }
-    // SAFETY: non-NULL, and the caller guarantees `len` readable ids.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
-/// A caller array of `cap` ids to fill; NULL only with `cap == 0`.
-struct IdsOut {
-    ptr: *mut u32,
-    cap: usize,
-}
-
-impl IdsOut {
-    fn new(ptr: *mut u32, cap: usize, name: &str) -> Result<IdsOut, Failure> {
-        if ptr.is_null() && cap != 0 {
-            return Err(null(name));
-        }
-        Ok(IdsOut { ptr, cap })
-    }
-
-    /// # Safety
-    /// `ptr` must be valid for writing `cap` ids, and `values.len() <= cap`.
-    unsafe fn write(&self, values: &[u32]) {
-        debug_assert!(values.len() <= self.cap);
-        if values.len() <= 8 {
-            // Most writes are a few ids: a plain loop beats a call to memmove.
-            for (i, &value) in values.iter().enumerate() {
-                // SAFETY: i < values.len() <= cap, promised writable.
-                unsafe { self.ptr.add(i).write(value) };
-            }
-        } else {
-            // SAFETY: promised by the caller of the export; lengths checked by ours.
-            unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr, values.len()) };
-        }
-    }
-}
-
 fn too_small(count_out: *mut usize, needed: usize, cap: usize, what: &str) -> Failure {
     if !count_out.is_null() {
         // SAFETY: non-NULL; the caller promised it writable.
@@ -306,11 +243,7 @@ fn split_names(list: &str) -> impl Iterator<Item = &str> {
 ///
 /// # Safety
 /// Both out pointers must be checked non-NULL and writable.
-unsafe fn write_view(
-    ids_out: super::boundary::OutPtr<*const u32>,
-    count_out: super::boundary::OutPtr<usize>,
-    view: &[u32],
-) {
+unsafe fn write_view(ids_out: OutPtr<*const u32>, count_out: OutPtr<usize>, view: &[u32]) {
     // SAFETY: forwarded.
     unsafe {
         ids_out.write(view.as_ptr());
@@ -427,7 +360,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_nodes(
         let b = unsafe { handle_mut(builder, "builder") }?;
         // SAFETY: the caller promised `names_len` readable bytes.
         let list = unsafe { text(names, names_len, "names") }?;
-        let out = IdsOut::new(ids_out, ids_cap, "ids_out")?;
+        let out = OutArray::new(ids_out, ids_cap, "ids_out")?;
         let mut count = 0usize;
         for name in split_names(list) {
             if name.is_empty() {
@@ -453,7 +386,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_nodes(
             let id = b.builder.add_node(name)?;
             if !ids_out.is_null() {
                 // SAFETY: i < count <= ids_cap, and ids_out is writable for ids_cap.
-                unsafe { out.ptr.add(i).write(id) };
+                unsafe { out.set(i, id) };
             }
         }
         if !count_out.is_null() {
@@ -511,7 +444,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_edges(
             )
         })?;
         // SAFETY: the caller promised 2 * pair_count readable ids.
-        let pairs = unsafe { ids(pairs, len, "pairs") }?;
+        let pairs = unsafe { array(pairs, len, "pairs") }?;
         let nodes = b.builder.node_count();
         if let Some(&bad) = pairs.iter().find(|&&id| id as usize >= nodes) {
             return Err(GraphError::UnknownNode(u64::from(bad)).into());
@@ -641,7 +574,7 @@ pub unsafe extern "C" fn noob_graph_builder_add_dependencies(
         // SAFETY: the caller promised `names_len` readable bytes.
         let list = unsafe { text(names, names_len, "names") }?;
         // SAFETY: the caller promised `group_count` readable counts.
-        let counts = unsafe { ids(dep_counts, group_count, "dep_counts") }?;
+        let counts = unsafe { array(dep_counts, group_count, "dep_counts") }?;
         let mut count = 0usize;
         for name in split_names(list) {
             if name.is_empty() {
@@ -1114,7 +1047,7 @@ pub unsafe extern "C" fn noob_graph_run(
     guard("noob_graph_run", || {
         // SAFETY: the caller promised a live graph or NULL.
         let g = Arc::clone(&unsafe { handle(graph, "graph") }?.graph);
-        let callback = callback.ok_or_else(|| null("callback"))?;
+        let callback = callback.ok_or_else(|| null_failure("callback"))?;
         if flags & !NOOB_RUN_STOP_ON_FAILURE != 0 {
             return Err(Failure::new(
                 noob_result::NOOB_ERR_INVALID_ARGUMENT,
@@ -1256,7 +1189,7 @@ pub unsafe extern "C" fn noob_scheduler_get_ready(
     guard("noob_scheduler_get_ready", || {
         // SAFETY: the caller promised a live scheduler or NULL.
         let h = unsafe { handle_mut(scheduler, "scheduler") }?;
-        let out = IdsOut::new(ids_out, ids_cap, "ids_out")?;
+        let out = OutArray::new(ids_out, ids_cap, "ids_out")?;
         let count = out_ptr(count_out, "count_out")?;
         let wanted = max.min(h.run.ready_count());
         if wanted > ids_cap {
@@ -1358,8 +1291,8 @@ unsafe fn mark_done_impl(
         // SAFETY: the caller promised a live scheduler or NULL.
         let h = unsafe { handle_mut(scheduler, "scheduler") }?;
         // SAFETY: the caller promised `count` readable ids.
-        let nodes = unsafe { ids(nodes, count, "nodes") }?;
-        let out = IdsOut::new(newly_ready_out, cap, "newly_ready_out")?;
+        let nodes = unsafe { array(nodes, count, "nodes") }?;
+        let out = OutArray::new(newly_ready_out, cap, "newly_ready_out")?;
         let limit = if newly_ready_out.is_null() {
             usize::MAX
         } else {
