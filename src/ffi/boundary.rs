@@ -75,6 +75,18 @@ pub(crate) unsafe fn handle_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mu
     unsafe { ptr.as_mut() }.ok_or_else(|| null_failure(name))
 }
 
+/// Writes an optional output: `value` goes to `*ptr` unless `ptr` is NULL.
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for a write of `T`.
+#[inline]
+pub(crate) unsafe fn write_optional<T>(ptr: *mut T, value: T) {
+    if !ptr.is_null() {
+        // SAFETY: non-NULL; validity promised by the caller.
+        unsafe { ptr.write(value) };
+    }
+}
+
 /// Checks an output pointer before any work is done, so a NULL one has no side effect.
 pub(crate) fn out_ptr<T>(ptr: *mut T, name: &str) -> Result<OutPtr<T>, Failure> {
     if ptr.is_null() {
@@ -94,6 +106,22 @@ impl<T> OutPtr<T> {
         // SAFETY: non-NULL by construction; validity promised by the caller.
         unsafe { self.0.write(value) }
     }
+}
+
+/// The body of every `_free` export: takes back a handle made by `Box::into_raw`
+/// (NULL does nothing) and drops it under [`guard`], so nothing unwinds into C.
+///
+/// # Safety
+/// A non-NULL `ptr` must come from `Box::into_raw` in this library, once, and not
+/// be used after.
+pub(crate) unsafe fn free_handle<T>(function: &'static str, ptr: *mut T) {
+    guard(function, || {
+        if !ptr.is_null() {
+            // SAFETY: ownership passed back by the caller, as promised.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+        Ok(())
+    });
 }
 
 /// Borrows `len` bytes; NULL is accepted only with `len == 0`.

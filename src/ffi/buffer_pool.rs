@@ -1,6 +1,6 @@
 //! C ABI of the buffer pool.
 
-use super::boundary::{guard, handle, out_ptr, Failure};
+use super::boundary::{free_handle, guard, handle, out_ptr, write_optional, Failure};
 use super::result::noob_result;
 use crate::buffer_pool::{BufferPool, BufferToken, PoolError, MAX_OUTSTANDING};
 
@@ -104,10 +104,8 @@ pub unsafe extern "C" fn noob_buffer_pool_prefill(
         // SAFETY: the caller promised a live pool or NULL.
         let pool = unsafe { handle(pool, "pool") }?;
         let added = pool.pool.prefill(count)?;
-        if !added_out.is_null() {
-            // SAFETY: non-NULL and promised writable.
-            unsafe { added_out.write(added) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(added_out, added) };
         Ok(())
     })
 }
@@ -202,11 +200,6 @@ pub unsafe extern "C" fn noob_buffer_pool_get_stats(
 /// `pool` must be NULL or a pool from `noob_buffer_pool_new` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_buffer_pool_free(pool: *mut noob_buffer_pool) {
-    guard("noob_buffer_pool_free", || {
-        if !pool.is_null() {
-            // SAFETY: the caller passes ownership of a pool made by `noob_buffer_pool_new`.
-            drop(unsafe { Box::from_raw(pool) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a pool made by `noob_buffer_pool_new`.
+    unsafe { free_handle("noob_buffer_pool_free", pool) };
 }

@@ -6,7 +6,8 @@
 //! borrowed views stay valid until the list is freed.
 
 use super::boundary::{
-    array, array_mut, bytes, guard, handle, handle_mut, out_ptr, text, Failure, OutPtr,
+    array, array_mut, bytes, free_handle, guard, handle, handle_mut, out_ptr, text, write_optional,
+    Failure, OutPtr,
 };
 use super::result::noob_result;
 use crate::event_store::interner::{Interner, NameId, MAX_NAMES};
@@ -338,13 +339,8 @@ pub unsafe extern "C" fn noob_event_store_close(store: *const noob_event_store) 
 /// `store` must be NULL or a store from `noob_event_store_new` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_event_store_free(store: *mut noob_event_store) {
-    guard("noob_event_store_free", || {
-        if !store.is_null() {
-            // SAFETY: the caller passes ownership of a store made by `noob_event_store_new`.
-            drop(unsafe { Box::from_raw(store) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a store made by `noob_event_store_new`.
+    unsafe { free_handle("noob_event_store_free", store) };
 }
 
 // ---- names -----------------------------------------------------------------
@@ -477,10 +473,8 @@ pub unsafe extern "C" fn noob_event_store_add(
         // SAFETY: as above.
         let value = unsafe { bytes(value, value_len, "value") }?;
         let id = store.store.add(node, signal, epoch, value, timestamp)?;
-        if !id_out.is_null() {
-            // SAFETY: non-NULL and promised writable.
-            unsafe { id_out.write(id) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(id_out, id) };
         Ok(())
     })
 }
@@ -520,10 +514,8 @@ pub unsafe extern "C" fn noob_event_store_add_named(
         let id = store
             .store
             .add_named(node, signal, epoch, value, timestamp)?;
-        if !id_out.is_null() {
-            // SAFETY: non-NULL and promised writable.
-            unsafe { id_out.write(id) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(id_out, id) };
         Ok(())
     })
 }
@@ -975,10 +967,8 @@ pub unsafe extern "C" fn noob_event_store_clear_epoch(
         // SAFETY: the caller's promise.
         let store = unsafe { handle(store, "store") }?;
         let removed = store.store.clear_epoch(epoch)?;
-        if !removed_out.is_null() {
-            // SAFETY: non-NULL and promised writable.
-            unsafe { removed_out.write(removed) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(removed_out, removed) };
         Ok(())
     })
 }
@@ -1177,11 +1167,6 @@ pub unsafe extern "C" fn noob_event_list_columns(
 /// `list` must be NULL or a list from this library not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_event_list_free(list: *mut noob_event_list) {
-    guard("noob_event_list_free", || {
-        if !list.is_null() {
-            // SAFETY: the caller passes ownership of a list made by this library.
-            drop(unsafe { Box::from_raw(list) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a list made by this library.
+    unsafe { free_handle("noob_event_list_free", list) };
 }

@@ -20,7 +20,7 @@
 //! 41 just the epoch's repr.
 
 use super::boundary::{
-    array, bytes, guard, handle, handle_mut, null_failure, out_ptr, text, Failure,
+    array, bytes, free_handle, guard, handle, handle_mut, null_failure, out_ptr, text, Failure,
 };
 use super::result::noob_result;
 use crate::noob::intern::{self, ItemKind};
@@ -478,13 +478,8 @@ pub unsafe extern "C" fn noob_epoch_scheduler_new(
 /// `scheduler` must be NULL or a scheduler from `noob_epoch_scheduler_new` not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn noob_epoch_scheduler_free(scheduler: *mut noob_epoch_scheduler) {
-    let _ = guard("noob_epoch_scheduler_free", || {
-        if !scheduler.is_null() {
-            // SAFETY: the caller passes a pointer from `noob_epoch_scheduler_new`, once.
-            drop(unsafe { Box::from_raw(scheduler) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes a pointer from `noob_epoch_scheduler_new`, once.
+    unsafe { free_handle("noob_epoch_scheduler_free", scheduler) };
 }
 
 // ----- epochs -----------------------------------------------------------------------------

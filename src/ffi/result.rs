@@ -1,6 +1,6 @@
 //! Result codes, their static texts and the per-thread detail message.
 
-use super::boundary::guard_value;
+use super::boundary::{guard_value, write_optional};
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
@@ -244,10 +244,8 @@ pub unsafe extern "C" fn noob_last_error_detail(len_out: *mut usize) -> *const c
                 }
             })
             .unwrap_or((c"".as_ptr(), 0));
-        if !len_out.is_null() {
-            // SAFETY: non-NULL and promised writable.
-            unsafe { len_out.write(len) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(len_out, len) };
         text
     })
 }

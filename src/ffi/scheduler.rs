@@ -21,7 +21,8 @@
 //! `noob_scheduler_is_done`, `noob_scheduler_reset` for the next run.
 
 use super::boundary::{
-    array, guard, handle, handle_mut, null_failure, out_ptr, text, Failure, OutArray, OutPtr,
+    array, free_handle, guard, handle, handle_mut, null_failure, out_ptr, text, write_optional,
+    Failure, OutArray, OutPtr,
 };
 use super::result::noob_result;
 use crate::scheduler::graph::{MAX_NAME_BYTES, MAX_NODES};
@@ -214,10 +215,8 @@ fn run_failure(graph: &Graph, error: RunError) -> Failure {
 }
 
 fn too_small(count_out: *mut usize, needed: usize, cap: usize, what: &str) -> Failure {
-    if !count_out.is_null() {
-        // SAFETY: non-NULL; the caller promised it writable.
-        unsafe { count_out.write(needed) };
-    }
+    // SAFETY: NULL or promised writable.
+    unsafe { write_optional(count_out, needed) };
     Failure::new(
         noob_result::NOOB_ERR_BUFFER_TOO_SMALL,
         format!("{what}: {needed} ids to write, room for {cap}"),
@@ -323,10 +322,8 @@ pub unsafe extern "C" fn noob_graph_builder_add_node(
         // SAFETY: the caller promised `name_len` readable bytes.
         let name = unsafe { text(name, name_len, "name") }?;
         let id = b.builder.add_node(name)?;
-        if !id_out.is_null() {
-            // SAFETY: non-NULL; promised writable.
-            unsafe { id_out.write(id) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(id_out, id) };
         Ok(())
     })
 }
@@ -389,10 +386,8 @@ pub unsafe extern "C" fn noob_graph_builder_add_nodes(
                 unsafe { out.set(i, id) };
             }
         }
-        if !count_out.is_null() {
-            // SAFETY: non-NULL; promised writable.
-            unsafe { count_out.write(count) };
-        }
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(count_out, count) };
         Ok(())
     })
 }
@@ -710,13 +705,8 @@ pub unsafe extern "C" fn noob_graph_builder_cycle(
 /// `builder` must be NULL or a builder from `noob_graph_builder_new` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_graph_builder_free(builder: *mut noob_graph_builder) {
-    guard("noob_graph_builder_free", || {
-        if !builder.is_null() {
-            // SAFETY: the caller passes ownership of a builder made by `_new`.
-            drop(unsafe { Box::from_raw(builder) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a builder made by `_new`.
+    unsafe { free_handle("noob_graph_builder_free", builder) };
 }
 
 // ---------------------------------------------------------------------------
@@ -731,13 +721,8 @@ pub unsafe extern "C" fn noob_graph_builder_free(builder: *mut noob_graph_builde
 /// `graph` must be NULL or a graph from `noob_graph_builder_build` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_graph_free(graph: *mut noob_graph) {
-    guard("noob_graph_free", || {
-        if !graph.is_null() {
-            // SAFETY: the caller passes ownership of a graph made by `_build`.
-            drop(unsafe { Box::from_raw(graph) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a graph made by `_build`.
+    unsafe { free_handle("noob_graph_free", graph) };
 }
 
 /// Writes the graph's sizes to `*info_out`.
@@ -1094,19 +1079,16 @@ pub unsafe extern "C" fn noob_graph_run(
                 *slot = *status as u8;
             }
         }
-        if !summary_out.is_null() {
-            // SAFETY: non-NULL; promised writable.
-            unsafe {
-                summary_out.write(noob_run_summary {
-                    ran: report.ran,
-                    failed: report.failed,
-                    skipped: report.skipped,
-                    workers: report.workers as u32,
-                    first_failed_node: first_node,
-                    first_failed_code: first_code,
-                })
-            };
-        }
+        let summary = noob_run_summary {
+            ran: report.ran,
+            failed: report.failed,
+            skipped: report.skipped,
+            workers: report.workers as u32,
+            first_failed_node: first_node,
+            first_failed_code: first_code,
+        };
+        // SAFETY: NULL or promised writable.
+        unsafe { write_optional(summary_out, summary) };
         if report.failed > 0 {
             let name = g.node_name(first_node).unwrap_or_default();
             return Err(Failure::new(
@@ -1310,9 +1292,7 @@ unsafe fn mark_done_impl(
                     if !newly_ready_out.is_null() {
                         out.write(newly);
                     }
-                    if !count_out.is_null() {
-                        count_out.write(newly.len());
-                    }
+                    write_optional(count_out, newly.len());
                 }
                 Ok(())
             }
@@ -1434,11 +1414,6 @@ pub unsafe extern "C" fn noob_scheduler_get_counts(
 /// `scheduler` must be NULL or a scheduler from `noob_scheduler_new` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_scheduler_free(scheduler: *mut noob_scheduler) {
-    guard("noob_scheduler_free", || {
-        if !scheduler.is_null() {
-            // SAFETY: the caller passes ownership of a scheduler made by `_new`.
-            drop(unsafe { Box::from_raw(scheduler) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a scheduler made by `_new`.
+    unsafe { free_handle("noob_scheduler_free", scheduler) };
 }

@@ -3,7 +3,7 @@
 //!
 //! The format is specified in `docs/wire-format.md`.
 
-use super::boundary::{bytes, guard, handle, out_ptr, text, Failure, Outcome};
+use super::boundary::{bytes, free_handle, guard, handle, out_ptr, text, Failure, Outcome};
 use super::result::noob_result;
 use crate::serializer::{
     BorrowedDocument, Builder, BuilderError, DecodeError, Document, Kind, NodeRef,
@@ -452,13 +452,8 @@ pub unsafe extern "C" fn noob_value_builder_build_encoded(
 /// `builder` must be NULL or a builder from `noob_value_builder_new` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_builder_free(builder: *mut noob_value_builder) {
-    guard("noob_value_builder_free", || {
-        if !builder.is_null() {
-            // SAFETY: the caller passes ownership of a builder from `noob_value_builder_new`.
-            drop(unsafe { Box::from_raw(builder) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a builder from `noob_value_builder_new`.
+    unsafe { free_handle("noob_value_builder_free", builder) };
 }
 
 // ---------------------------------------------------------------------------
@@ -524,13 +519,8 @@ pub unsafe extern "C" fn noob_value_node_count(
 /// not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_value_free(value: *mut noob_value) {
-    guard("noob_value_free", || {
-        if !value.is_null() {
-            // SAFETY: the caller passes ownership of a value made by this module.
-            drop(unsafe { Box::from_raw(value) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a value made by this module.
+    unsafe { free_handle("noob_value_free", value) };
 }
 
 /// Writes the kind of node `node`.
@@ -1193,13 +1183,8 @@ pub unsafe extern "C" fn noob_bytes_get(
 /// `bytes` must be NULL or a blob from this library not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_bytes_free(bytes: *mut noob_bytes) {
-    guard("noob_bytes_free", || {
-        if !bytes.is_null() {
-            // SAFETY: the caller passes ownership of a blob made by this module.
-            drop(unsafe { Box::from_raw(bytes) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a blob made by this module.
+    unsafe { free_handle("noob_bytes_free", bytes) };
 }
 
 /// Writes how many blobs the list holds. Errors: `NOOB_ERR_NULL_POINTER`.
@@ -1264,11 +1249,6 @@ pub unsafe extern "C" fn noob_bytes_list_get(
 /// `list` must be NULL or a list from `noob_value_encode_batch` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn noob_bytes_list_free(list: *mut noob_bytes_list) {
-    guard("noob_bytes_list_free", || {
-        if !list.is_null() {
-            // SAFETY: the caller passes ownership of a list made by this module.
-            drop(unsafe { Box::from_raw(list) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller passes ownership of a list made by this module.
+    unsafe { free_handle("noob_bytes_list_free", list) };
 }
