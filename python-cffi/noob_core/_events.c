@@ -107,6 +107,22 @@ static PyObject *make_event_with(const noob_event_view *v, PyObject *node, PyObj
     return ev;
 }
 
+/* A new list of the `n` events at `views`, each made by make_event_with. */
+static PyObject *make_events(const noob_event_view *views, size_t n, PyObject *node, PyObject *signal,
+                             PyObject *epoch, PyObject *names) {
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    if (list == NULL) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *ev = make_event_with(&views[i], node, signal, epoch, names);
+        if (ev == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, ev);
+    }
+    return list;
+}
+
 static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *names) {
     return make_event_with(v, node, signal, NULL, names);
 }
@@ -230,26 +246,19 @@ static PyObject *grouped(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (out == NULL) return NULL;
     size_t pos = 0;
     for (Py_ssize_t g = 0; g < groups; g++) {
-        PyObject *group = PyList_New((Py_ssize_t)counts[g]);
-        if (group == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyList_SET_ITEM(out, g, group);
         PyObject *node = NULL, *signal = NULL, *epoch = NULL;
         if (key_nodes != NULL) {
             node = PyUnicode_CheckExact(key_nodes[g]) ? key_nodes[g] : NULL;
             signal = PyUnicode_CheckExact(key_signals[g]) ? key_signals[g] : NULL;
             epoch = PyLong_CheckExact(key_epochs[g]) ? key_epochs[g] : NULL;
         }
-        for (size_t i = 0; i < counts[g]; i++, pos++) {
-            PyObject *ev = make_event_with(&views[pos], node, signal, epoch, args[4]);
-            if (ev == NULL) {
-                Py_DECREF(out);
-                return NULL;
-            }
-            PyList_SET_ITEM(group, (Py_ssize_t)i, ev);
+        PyObject *group = make_events(&views[pos], counts[g], node, signal, epoch, args[4]);
+        if (group == NULL) {
+            Py_DECREF(out);
+            return NULL;
         }
+        PyList_SET_ITEM(out, g, group);
+        pos += counts[g];
     }
     return out;
 }
@@ -432,16 +441,7 @@ static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py
     PyObject *signal_name = PyUnicode_CheckExact(given[1]) ? given[1] : NULL;
     /* So is an exact int epoch (not for the latest: that is another epoch). */
     PyObject *epoch_same = !latest && PyLong_CheckExact(epoch_obj) ? epoch_obj : NULL;
-    out = PyList_New((Py_ssize_t)len);
-    if (out == NULL) goto done;
-    for (size_t i = 0; i < len; i++) {
-        PyObject *ev = make_event_with(&views[i], node_name, signal_name, epoch_same, self->names);
-        if (ev == NULL) {
-            Py_CLEAR(out);
-            goto done;
-        }
-        PyList_SET_ITEM(out, (Py_ssize_t)i, ev);
-    }
+    out = make_events(views, len, node_name, signal_name, epoch_same, self->names);
 done:
     if (own_list) {
         noob_event_list_free(list);
@@ -532,26 +532,19 @@ static PyObject *StoreBase_batch(StoreBase *self, PyObject *keys_arg) {
             Py_CLEAR(out);
             goto done;
         }
-        PyObject *group = PyList_New((Py_ssize_t)counts[g]);
-        if (group == NULL) {
-            Py_CLEAR(out);
-            goto done;
-        }
-        PyList_SET_ITEM(out, g, group);
         PyObject *key = PyTuple_GET_ITEM(keys, g);
         PyObject *node = PyTuple_GET_ITEM(key, 0), *signal = PyTuple_GET_ITEM(key, 1);
         PyObject *epoch = PyTuple_GET_ITEM(key, 2);
         node = PyUnicode_CheckExact(node) ? node : NULL;
         signal = PyUnicode_CheckExact(signal) ? signal : NULL;
         epoch = PyLong_CheckExact(epoch) ? epoch : NULL;
-        for (size_t i = 0; i < counts[g]; i++, pos++) {
-            PyObject *ev = make_event_with(&views[pos], node, signal, epoch, self->names);
-            if (ev == NULL) {
-                Py_CLEAR(out);
-                goto done;
-            }
-            PyList_SET_ITEM(group, (Py_ssize_t)i, ev);
+        PyObject *group = make_events(&views[pos], counts[g], node, signal, epoch, self->names);
+        if (group == NULL) {
+            Py_CLEAR(out);
+            goto done;
         }
+        PyList_SET_ITEM(out, g, group);
+        pos += counts[g];
     }
 done:
     if (list != NULL) noob_event_list_free(list);
