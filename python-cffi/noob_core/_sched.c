@@ -336,9 +336,21 @@ static int intern_group(Interner *in, PyObject *node, PyObject *deps) {
 
 static int intern_mapping(Interner *in, PyObject *mapping) {
     if (PyDict_CheckExact(mapping)) {
-        Py_ssize_t pos = 0;
-        PyObject *key, *value;
+        Py_ssize_t pos = 0, ahead_pos = 0;
+        PyObject *key, *value, *ahead_key, *ahead_value;
+        /* A second cursor a few entries ahead warms the table slots of their names
+         * (the groups are short, so intern_items' own look-ahead rarely reaches past
+         * one). Hints only: a dict changed meanwhile just makes them useless. */
+        for (int i = 0; i < AHEAD / 4 && PyDict_Next(mapping, &ahead_pos, &ahead_key, &ahead_value); i++) {
+        }
         while (PyDict_Next(mapping, &pos, &key, &value)) {
+            if (PyDict_Next(mapping, &ahead_pos, &ahead_key, &ahead_value)) {
+                warm_name(in, ahead_key);
+                if (PyList_CheckExact(ahead_value) || PyTuple_CheckExact(ahead_value)) {
+                    PyObject **deps = PySequence_Fast_ITEMS(ahead_value);
+                    for (Py_ssize_t d = 0; d < Py_SIZE(ahead_value) && d < 4; d++) warm_name(in, deps[d]);
+                }
+            }
             Py_INCREF(key);
             Py_INCREF(value);
             int rc = intern_group(in, key, value);
