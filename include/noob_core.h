@@ -6,7 +6,9 @@
  * writes its outputs through trailing *_out pointers only on success. Call
  * noob_last_error_message() on the same thread right after a failure for
  * details. Objects the library creates are freed by the library (*_free),
- * which accepts NULL.
+ * which accepts NULL. Arrays passed by pointer must be aligned for their
+ * element type: a misaligned one is refused with NOOB_ERR_INVALID_ARGUMENT,
+ * never read or written.
  */
 
 #ifndef NOOB_CORE_H
