@@ -20,7 +20,7 @@
 //! 41 just the epoch's repr.
 
 use super::boundary::{
-    array, bytes, free_handle, guard, handle, handle_mut, null_failure, out_ptr, text, Failure,
+    array, bytes, free_handle, guard, handle, handle_mut, out_ptr, text, Failure,
 };
 use super::result::noob_result;
 use crate::noob::intern::{self, ItemKind};
@@ -108,21 +108,8 @@ impl From<NoobError> for Failure {
 /// # Safety
 /// A non-NULL `ptr` must point to `len` readable words.
 unsafe fn words<'a>(ptr: *const u32, len: usize, name: &str) -> Result<&'a [u32], Failure> {
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(null_failure(name))
-        };
-    }
-    if len > isize::MAX as usize / 4 {
-        return Err(Failure::new(
-            noob_result::NOOB_ERR_INVALID_ARGUMENT,
-            format!("`{name}` length {len} is larger than any array can be"),
-        ));
-    }
-    // SAFETY: non-NULL; the caller guarantees `len` readable words.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    // SAFETY: the caller guarantees `len` readable words at a non-NULL `ptr`.
+    unsafe { array(ptr, len, name) }
 }
 
 fn invalid(message: String) -> Failure {

@@ -3,7 +3,7 @@
 //!
 //! The format is specified in `docs/wire-format.md`.
 
-use super::boundary::{bytes, free_handle, guard, handle, out_ptr, text, Failure, Outcome};
+use super::boundary::{array, bytes, free_handle, guard, handle, out_ptr, text, Failure, Outcome};
 use super::result::noob_result;
 use crate::serializer::{
     BorrowedDocument, Builder, BuilderError, DecodeError, Document, Kind, NodeRef,
@@ -1129,8 +1129,13 @@ pub unsafe extern "C" fn noob_value_encode_batch(
             ));
         }
         // SAFETY: the caller promised `count` readable pointers (and node numbers).
-        let values = unsafe { std::slice::from_raw_parts(values, count) };
-        let nodes = (!nodes.is_null()).then(|| unsafe { std::slice::from_raw_parts(nodes, count) });
+        let values = unsafe { array(values, count, "values") }?;
+        let nodes = if nodes.is_null() {
+            None
+        } else {
+            // SAFETY: as above.
+            Some(unsafe { array(nodes, count, "nodes") }?)
+        };
         let mut refs = Vec::with_capacity(count);
         for (i, &value) in values.iter().enumerate() {
             let index = nodes.map_or(NOOB_VALUE_ROOT, |nodes| nodes[i]);

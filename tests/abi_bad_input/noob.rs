@@ -751,6 +751,14 @@ fn epoch_query() {
             NOOB_ERR_INVALID_ARGUMENT,
             f,
         );
+        // A misaligned path is refused, not read.
+        let path = [0u32, 1, 0];
+        let misaligned = (path.as_ptr() as *const u8).add(1).cast::<u32>();
+        assert_fails(
+            noob_epoch_scheduler_epoch_query(s, 0, 0, misaligned, 1, &mut answer),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
         assert!(answer, "untouched");
         for q in [
             NOOB_QUERY_IS_ACTIVE_AT,

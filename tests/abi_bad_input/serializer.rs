@@ -1246,6 +1246,21 @@ fn encode_batch() {
             f,
         );
         assert!(last_error().contains("values[1]"), "{}", last_error());
+        // Misaligned arrays are refused, not read.
+        let misaligned_nodes = (nodes.as_ptr() as *const u8).add(1).cast::<usize>();
+        assert_fails(
+            noob_value_encode_batch(values.as_ptr(), misaligned_nodes, 3, &mut list),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
+        let misaligned_values = (values.as_ptr() as *const u8)
+            .add(1)
+            .cast::<*const noob_value>();
+        assert_fails(
+            noob_value_encode_batch(misaligned_values, nodes.as_ptr(), 3, &mut list),
+            NOOB_ERR_INVALID_ARGUMENT,
+            f,
+        );
         assert_eq!(list, sentinel);
         // Zero values (NULL arrays) give an empty list.
         assert_eq!(
