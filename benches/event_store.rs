@@ -105,7 +105,7 @@ fn add_run(
     epoch_base: u64,
 ) {
     let n = events.len() as u64;
-    let epochs_per_cycle = n / workload::EVENTS_PER_EPOCH;
+    let epochs_per_cycle = epoch_span(events);
     for i in start..start + count {
         let event = &events[(i % n) as usize];
         let (node, signal) = ids.key(event.key);
@@ -126,6 +126,110 @@ fn add_run(
         debug_assert_eq!(code, NOOB_OK);
         black_box(code);
     }
+}
+
+/// The epochs `events` cover (largest + 1): a run that cycles through them
+/// shifts each cycle by this much, so epochs never go back (a half of the
+/// workload covers all of its epochs with half of its events).
+fn epoch_span(events: &[WorkloadEvent]) -> u64 {
+    events
+        .iter()
+        .map(|e| e.key.epoch)
+        .max()
+        .map_or(0, |m| m + 1)
+}
+
+/// Columns of a slice of the workload for `noob_event_store_add_batch`.
+struct BatchColumns {
+    nodes: Vec<u32>,
+    signals: Vec<u32>,
+    epochs: Vec<u64>,
+    times: Vec<f64>,
+    values: Vec<u8>,
+    /// Offset of each event's value in `values`, plus the end.
+    offsets: Vec<usize>,
+    lens: Vec<usize>,
+    span: u64,
+}
+
+impl BatchColumns {
+    fn new(ids: &Ids, events: &[WorkloadEvent]) -> Self {
+        let mut offsets = vec![0];
+        for e in events {
+            offsets.push(offsets.last().unwrap() + e.value.len());
+        }
+        BatchColumns {
+            nodes: events.iter().map(|e| ids.key(e.key).0).collect(),
+            signals: events.iter().map(|e| ids.key(e.key).1).collect(),
+            epochs: events.iter().map(|e| e.key.epoch).collect(),
+            times: events.iter().map(|e| e.timestamp).collect(),
+            values: events
+                .iter()
+                .flat_map(|e| e.value.iter().copied())
+                .collect(),
+            offsets,
+            lens: events.iter().map(|e| e.value.len()).collect(),
+            span: epoch_span(events),
+        }
+    }
+
+    /// `count` calls of `BATCH` events each, from batch number `start` on
+    /// (cycling through the columns with epochs shifted as in `add_run`).
+    fn run(&self, store: Store, start: u64, count: u64, epochs: &mut Vec<u64>) {
+        let batches = (self.nodes.len() / BATCH) as u64;
+        for k in start..start + count {
+            let at = (k % batches) as usize * BATCH;
+            let shift = (k / batches) * self.span;
+            epochs.clear();
+            epochs.extend(self.epochs[at..at + BATCH].iter().map(|e| e + shift));
+            let values = &self.values[self.offsets[at]..self.offsets[at + BATCH]];
+            // SAFETY: every array holds BATCH entries; values match the lengths.
+            let code = unsafe {
+                noob_event_store_add_batch(
+                    store.ptr(),
+                    BATCH,
+                    self.nodes[at..].as_ptr(),
+                    self.signals[at..].as_ptr(),
+                    epochs.as_ptr(),
+                    self.times[at..].as_ptr(),
+                    values.as_ptr(),
+                    values.len(),
+                    self.lens[at..].as_ptr(),
+                    null_mut(),
+                )
+            };
+            assert_eq!(code, NOOB_OK);
+        }
+    }
+}
+
+const BATCH: usize = 1000;
+
+/// `per_thread` batches on each of two threads, thread t adding `columns[t]`
+/// (its own nodes); returns the wall time.
+fn batch_two_threads(
+    store: Store,
+    columns: &[BatchColumns; 2],
+    per_thread: u64,
+    cursor: &AtomicU64,
+) -> Duration {
+    let barrier = Barrier::new(3);
+    let start_index = cursor.fetch_add(per_thread, Ordering::Relaxed);
+    std::thread::scope(|scope| {
+        for columns in columns {
+            let barrier = &barrier;
+            scope.spawn(move || {
+                let mut epochs = Vec::with_capacity(BATCH);
+                barrier.wait();
+                columns.run(store, start_index, per_thread, &mut epochs);
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        start.elapsed()
+    })
 }
 
 /// How two threads split the workload.
@@ -235,12 +339,20 @@ fn adds(c: &mut Criterion) {
                 elapsed
             })
         });
+        // A store of its own: epochs another split added (own epochs: from
+        // 2^40 on) would make every add of this one go to the oldest epoch,
+        // evicted at once.
+        let store = Store::new(BOUND);
+        let ids = Ids::intern(store);
+        add_run(store, &ids, &events, 0, BOUND as u64, 0);
+        let cursor = AtomicU64::new(BOUND as u64);
         group.bench_function(format!("bounded 100k, 2 threads, {name}"), |b| {
             b.iter_custom(|iters| {
                 let per_thread = iters.div_ceil(2);
                 add_two_threads(store, &ids, &halves, &events, split, per_thread, &cursor)
             })
         });
+        store.free();
     }
     store.free();
     group.finish();
@@ -280,6 +392,54 @@ fn adds(c: &mut Criterion) {
             assert_eq!(code, NOOB_OK);
         })
     });
+    store.free();
+
+    // The same, as consecutive batches of the workload (each call the next
+    // 1,000 events), on one thread or on two threads with their own nodes.
+    let fresh_ids = |store: Store| {
+        let ids = Ids::intern(store);
+        let all = BatchColumns::new(&ids, &events);
+        let halves = [0, 1].map(|t| BatchColumns::new(&ids, &halves[t]));
+        (all, halves)
+    };
+    group.bench_function(BenchmarkId::new("fresh, 1 thread", 1000), |b| {
+        b.iter_custom(|iters| {
+            let store = Store::new(0);
+            let (all, _) = fresh_ids(store);
+            let mut epochs = Vec::with_capacity(BATCH);
+            let start = Instant::now();
+            all.run(store, 0, iters, &mut epochs);
+            let elapsed = start.elapsed();
+            store.free();
+            elapsed
+        })
+    });
+    group.bench_function(BenchmarkId::new("fresh, 2 threads, own nodes", 1000), |b| {
+        b.iter_custom(|iters| {
+            let store = Store::new(0);
+            let (_, halves) = fresh_ids(store);
+            let elapsed = batch_two_threads(store, &halves, iters.div_ceil(2), &AtomicU64::new(0));
+            store.free();
+            elapsed
+        })
+    });
+    let store = Store::new(BOUND);
+    let (all, halves) = fresh_ids(store);
+    let mut epochs = Vec::with_capacity(BATCH);
+    all.run(store, 0, (BOUND / BATCH) as u64, &mut epochs);
+    let cursor = AtomicU64::new((BOUND / BATCH) as u64);
+    group.bench_function(BenchmarkId::new("bounded 100k, 1 thread", 1000), |b| {
+        b.iter_custom(|iters| {
+            let start_index = cursor.fetch_add(iters, Ordering::Relaxed);
+            let start = Instant::now();
+            all.run(store, start_index, iters, &mut epochs);
+            start.elapsed()
+        })
+    });
+    group.bench_function(
+        BenchmarkId::new("bounded 100k, 2 threads, own nodes", 1000),
+        |b| b.iter_custom(|iters| batch_two_threads(store, &halves, iters.div_ceil(2), &cursor)),
+    );
     store.free();
     group.finish();
 }

@@ -20,6 +20,7 @@ use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
 use super::shard::{Payload, Shard, Slot};
 use super::value::{Value, INLINE_MAX};
+use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -178,21 +179,25 @@ impl ShardCell {
     }
 }
 
+/// Fields every add reads come first, together; the id counter (written by
+/// every add on every thread) and the removal counters (written by clears and
+/// evictions) sit on cache lines of their own, so writing them does not evict
+/// the read-mostly line from the other threads' caches.
 pub struct EventStore {
-    ids: IdSource,
     /// A power of two of them.
     shards: Box<[ShardCell]>,
     interner: Arc<Interner>,
     retention: Retention,
     closed: AtomicBool,
+    ids: CachePadded<IdSource>,
+    /// Events removed by clears, evictions and close, all together.
+    removed: CachePadded<AtomicU64>,
     cleared_events: AtomicU64,
     cleared_epochs: AtomicU64,
     evicted_events: AtomicU64,
     evicted_epochs: AtomicU64,
     /// Largest evicted epoch + 1; 0 when none was.
     highest_evicted: AtomicU64,
-    /// Events removed by clears, evictions and close, all together.
-    removed: AtomicU64,
     /// Held by the thread evicting for the retention bound.
     evicting: Mutex<()>,
 }
@@ -234,17 +239,17 @@ impl EventStore {
     fn with_ids(retention: Retention, ids: IdSource) -> Self {
         let count = shard_count();
         EventStore {
-            ids,
             shards: (0..count).map(|_| ShardCell::new()).collect(),
             interner: Arc::new(Interner::new()),
             retention,
             closed: AtomicBool::new(false),
+            ids: CachePadded::new(ids),
+            removed: CachePadded::new(AtomicU64::new(0)),
             cleared_events: AtomicU64::new(0),
             cleared_epochs: AtomicU64::new(0),
             evicted_events: AtomicU64::new(0),
             evicted_epochs: AtomicU64::new(0),
             highest_evicted: AtomicU64::new(0),
-            removed: AtomicU64::new(0),
             evicting: Mutex::new(()),
         }
     }

@@ -37,7 +37,14 @@ const _: () = assert!(std::mem::size_of::<Value>() == INLINE_MAX + 8);
 impl Value {
     /// Copies `bytes`: inline if short enough, else into a new shared block.
     pub fn copy_from(bytes: &[u8]) -> Result<Self, AllocError> {
-        if bytes.len() <= INLINE_MAX {
+        if let Ok(full) = <&[u8; INLINE_MAX]>::try_from(bytes) {
+            // The common full-size case as whole-array moves: no zeroing, no
+            // memcpy call, and later moves of the value read what these wrote.
+            Ok(Value::Inline {
+                len: INLINE_MAX as u8,
+                bytes: *full,
+            })
+        } else if bytes.len() <= INLINE_MAX {
             let mut inline = [0u8; INLINE_MAX];
             inline[..bytes.len()].copy_from_slice(bytes);
             Ok(Value::Inline {
