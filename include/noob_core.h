@@ -467,7 +467,8 @@ typedef struct noob_buffer {
 } noob_buffer;
 
 /**
- * A pool's counters, read together at one instant.
+ * A pool's counters. Reading them walks the pool's buffers (O(buffers)); while
+ * other threads lend and return buffers, they need not all be from one instant.
  */
 typedef struct noob_buffer_pool_stats {
   size_t buffer_size;

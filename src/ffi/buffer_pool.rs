@@ -29,7 +29,8 @@ pub struct noob_buffer {
     pub token: u64,
 }
 
-/// A pool's counters, read together at one instant.
+/// A pool's counters. Reading them walks the pool's buffers (O(buffers)); while
+/// other threads lend and return buffers, they need not all be from one instant.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 pub struct noob_buffer_pool_stats {
