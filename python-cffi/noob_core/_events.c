@@ -66,8 +66,8 @@ static PyObject *name_of(PyObject *names, uint32_t id, const char *text, size_t 
 
 /* One FastEvent; `node`/`signal`/`epoch` are borrowed (NULL: look the name up,
  * make the int). */
-static PyObject *make_event_with(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *epoch,
-                                 PyObject *names) {
+static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *epoch,
+                            PyObject *names) {
     PyObject *ev = FastEventType->tp_alloc(FastEventType, 6);
     if (ev == NULL) return NULL;
     PyObject *items[6];
@@ -113,7 +113,7 @@ static PyObject *make_events(const noob_event_view *views, size_t n, PyObject *n
     PyObject *list = PyList_New((Py_ssize_t)n);
     if (list == NULL) return NULL;
     for (size_t i = 0; i < n; i++) {
-        PyObject *ev = make_event_with(&views[i], node, signal, epoch, names);
+        PyObject *ev = make_event(&views[i], node, signal, epoch, names);
         if (ev == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -121,10 +121,6 @@ static PyObject *make_events(const noob_event_view *views, size_t n, PyObject *n
         PyList_SET_ITEM(list, (Py_ssize_t)i, ev);
     }
     return list;
-}
-
-static PyObject *make_event(const noob_event_view *v, PyObject *node, PyObject *signal, PyObject *names) {
-    return make_event_with(v, node, signal, NULL, names);
 }
 
 /* setup(FastEvent, error_for): the tuple subclass to build, and the function that
@@ -179,17 +175,7 @@ static PyObject *events(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (read_cells(args[0], args[1], &views, &len) < 0) return NULL;
     PyObject *node = args[2] == Py_None ? NULL : args[2];
     PyObject *signal = args[3] == Py_None ? NULL : args[3];
-    PyObject *out = PyList_New((Py_ssize_t)len);
-    if (out == NULL) return NULL;
-    for (size_t i = 0; i < len; i++) {
-        PyObject *ev = make_event(&views[i], node, signal, args[4]);
-        if (ev == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyList_SET_ITEM(out, (Py_ssize_t)i, ev);
-    }
-    return out;
+    return make_events(views, len, node, signal, NULL, args[4]);
 }
 
 /* grouped(views_cell, len_cell, counts_addr, count, names[, nodes, signals, epochs])
