@@ -6,24 +6,8 @@
 
 #![allow(dead_code)] // each includer uses a different subset
 
-const LCG_MUL: u64 = 6364136223846793005;
-const LCG_INC: u64 = 1442695040888963407;
-
-/// The 64-bit LCG of `workloads.Lcg`: `draw(n)` advances, then returns `(state >> 33) % n`.
-pub struct Lcg {
-    state: u64,
-}
-
-impl Lcg {
-    pub fn new(seed: u64) -> Self {
-        Lcg { state: seed }
-    }
-
-    pub fn draw(&mut self, n: u64) -> u64 {
-        self.state = self.state.wrapping_mul(LCG_MUL).wrapping_add(LCG_INC);
-        (self.state >> 33) % n
-    }
-}
+/// The 64-bit LCG of `workloads.Lcg`, as the event-store workload port has it.
+pub use noob_core::event_store::workload::Lcg;
 
 /// A generated graph: names in a topological order, edges as `(source, target)`
 /// indices into `names` (`target` depends on `source`), in the Python edge order.

@@ -175,13 +175,8 @@ mod tests {
     /// `VecDeque`, across block boundaries and the small first block.
     #[test]
     fn agrees_with_a_deque() {
-        let mut state = 7u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+        let mut lcg = crate::event_store::workload::Lcg::new(7u64);
+        let mut next = |n: u64| lcg.draw(n);
         let mut payloads = Payloads::default();
         let mut model: VecDeque<u64> = VecDeque::new();
         let mut id = 0;

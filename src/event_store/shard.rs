@@ -559,13 +559,8 @@ mod tests {
 
     #[test]
     fn guided_search_agrees_with_partition_point() {
-        let mut state = 99u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+        let mut lcg = crate::event_store::workload::Lcg::new(99u64);
+        let mut next = |n: u64| lcg.draw(n);
         for round in 0..400 {
             let len = next(60) as usize;
             // Even, random, clustered (many repeats) and wildly uneven gaps.
@@ -654,13 +649,8 @@ mod tests {
     fn sampled_index_survives_pops_inserts_and_middle_clears() {
         let mut events = KeyEvents::default();
         let mut model: Vec<(u64, u64)> = Vec::new();
-        let mut state = 12345u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+        let mut lcg = crate::event_store::workload::Lcg::new(12345u64);
+        let mut next = |n: u64| lcg.draw(n);
         let mut id = 0;
         for step in 0..6000u64 {
             match next(20) {
