@@ -25,13 +25,7 @@ fn main() {
     let count: u64 = args.next().map_or(200_000, |a| a.parse().unwrap());
     const N: u64 = 1_000_000;
     let store = EventStore::new(Retention::UNBOUNDED).unwrap();
-    let nodes: Vec<u32> = (0..workload::NODES)
-        .map(|i| store.intern(&workload::node_name(i)).unwrap())
-        .collect();
-    let signals: Vec<u32> = workload::SIGNALS
-        .iter()
-        .map(|s| store.intern(s).unwrap())
-        .collect();
+    let (nodes, signals) = workload::intern_pool(&store).unwrap();
     for event in workload::events(N, 7, 64) {
         let key = event.key;
         store

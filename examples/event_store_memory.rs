@@ -22,13 +22,7 @@ fn main() {
     let size: usize = args.next().map_or(64, |a| a.parse().unwrap());
     let events = workload::events(n, 7, size);
     let store = EventStore::new(Retention::UNBOUNDED).unwrap();
-    let nodes: Vec<u32> = (0..workload::NODES)
-        .map(|i| store.intern(&workload::node_name(i)).unwrap())
-        .collect();
-    let signals: Vec<u32> = workload::SIGNALS
-        .iter()
-        .map(|s| store.intern(s).unwrap())
-        .collect();
+    let (nodes, signals) = workload::intern_pool(&store).unwrap();
     let before = rss_bytes();
     let start = std::time::Instant::now();
     let cpu_start = thread_cpu_ns();
@@ -56,13 +50,7 @@ fn main() {
 
     // Steady state: a bounded store that evicts as it goes (memory is reused).
     let store = EventStore::new(Retention::events(100_000)).unwrap();
-    let nodes: Vec<u32> = (0..workload::NODES)
-        .map(|i| store.intern(&workload::node_name(i)).unwrap())
-        .collect();
-    let signals: Vec<u32> = workload::SIGNALS
-        .iter()
-        .map(|s| store.intern(s).unwrap())
-        .collect();
+    let (nodes, signals) = workload::intern_pool(&store).unwrap();
     let epochs_per_round = n / workload::EVENTS_PER_EPOCH;
     for round in 0..3u64 {
         let start = std::time::Instant::now();
@@ -89,13 +77,7 @@ fn main() {
     // each thread's CPU time per add, and the wall time of the whole run.
     for round in 0..2 {
         let store = EventStore::new(Retention::UNBOUNDED).unwrap();
-        let nodes: Vec<u32> = (0..workload::NODES)
-            .map(|i| store.intern(&workload::node_name(i)).unwrap())
-            .collect();
-        let signals: Vec<u32> = workload::SIGNALS
-            .iter()
-            .map(|s| store.intern(s).unwrap())
-            .collect();
+        let (nodes, signals) = workload::intern_pool(&store).unwrap();
         let barrier = std::sync::Barrier::new(2);
         let start = std::time::Instant::now();
         let cpu: Vec<(u64, u64)> = std::thread::scope(|scope| {

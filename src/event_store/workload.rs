@@ -37,6 +37,21 @@ pub fn node_name(index: usize) -> String {
     format!("node_{index:02}")
 }
 
+/// The pool's names interned in `store`: the node ids by node index and the
+/// signal ids by [`SIGNALS`] index, so a [`Key`]'s indices give its ids.
+pub fn intern_pool(
+    store: &super::EventStore,
+) -> Result<(Vec<super::NameId>, Vec<super::NameId>), super::StoreError> {
+    let nodes = (0..NODES)
+        .map(|i| store.intern(&node_name(i)))
+        .collect::<Result<_, _>>()?;
+    let signals = SIGNALS
+        .iter()
+        .map(|s| store.intern(s))
+        .collect::<Result<_, _>>()?;
+    Ok((nodes, signals))
+}
+
 /// A key as indices into the node pool and [`SIGNALS`], plus the epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Key {
