@@ -29,20 +29,22 @@ def soname(version: str) -> str:
     return f"libnoob_core.so.0.{minor}" if major == "0" else f"libnoob_core.so.{major}"
 
 
+# How every compiled module of the package links the library: against the cargo build,
+# loading the copy bundled next to it at run time (setup.py's linked extensions use it too).
+LINK_TO_LIBRARY = dict(
+    include_dirs=[str(HEADER.parent)],
+    library_dirs=[str(TARGET_DIR / "release")],
+    libraries=["noob_core"],
+    extra_link_args=["-Wl,-rpath,$ORIGIN"],
+)
+
 ffibuilder = FFI()
 ffibuilder.cdef(cdef_from_header(HEADER.read_text()))
 # Not from the header: the one Python function the library calls back, a
 # `noob_node_callback` for noob_graph_run (defined in noob_core/scheduler.py with
 # @ffi.def_extern()). cffi generates its C entry point, which takes the GIL.
 ffibuilder.cdef('extern "Python" uint32_t _noob_py_node_callback(void *, uint32_t);')
-ffibuilder.set_source(
-    "noob_core._native",
-    '#include "noob_core.h"',
-    include_dirs=[str(HEADER.parent)],
-    library_dirs=[str(TARGET_DIR / "release")],
-    libraries=["noob_core"],
-    extra_link_args=["-Wl,-rpath,$ORIGIN"],
-)
+ffibuilder.set_source("noob_core._native", '#include "noob_core.h"', **LINK_TO_LIBRARY)
 
 if __name__ == "__main__":
     ffibuilder.compile(verbose=True)

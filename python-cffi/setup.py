@@ -20,7 +20,7 @@ from setuptools.command.sdist import sdist
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from build_ffi import REPO, TARGET_DIR, soname  # noqa: E402
+from build_ffi import LINK_TO_LIBRARY, REPO, TARGET_DIR, soname  # noqa: E402
 
 # What `cargo build --lib` needs from the crate, copied into a source distribution so that it
 # builds on its own (benches/ only because Cargo.toml declares bench targets).
@@ -66,15 +66,7 @@ def linked_extension(name: str, source: str) -> Extension:
     per argument) exceeds the library's own work: these hold the GIL, which also
     serialises Python threads on a handle that is not thread-safe.
     """
-    return Extension(
-        name,
-        [source],
-        include_dirs=[str(REPO / "include")],
-        library_dirs=[str(TARGET_DIR / "release")],
-        libraries=["noob_core"],
-        extra_link_args=["-Wl,-rpath,$ORIGIN"],
-        extra_compile_args=["-O2"],
-    )
+    return Extension(name, [source], extra_compile_args=["-O2"], **LINK_TO_LIBRARY)
 
 
 setup(
