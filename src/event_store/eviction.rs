@@ -13,6 +13,13 @@
 //! Choose the bound above what all epochs still in flight hold together: the
 //! store cannot know which epochs a pipeline still reads.
 //!
+//! Eviction works in steps: once over a bound, it removes whole oldest epochs
+//! until the store is at or below the bound's low mark, `bound - bound / 64`
+//! (the bound itself for bounds under 64). One step visits each shard once,
+//! however many epochs go, so its cost spreads over the ~1/64 of the bound
+//! added before the next step, instead of every epoch's add paying a visit to
+//! every shard (the store then holds between the low mark and the bound).
+//!
 //! With adds on several threads, one thread evicts at a time and keeps going
 //! until the store is within bounds, counting what others add meanwhile; an
 //! add that finds an eviction under way returns at once. So the bound can be
@@ -46,6 +53,13 @@ impl Retention {
             || self.max_bytes.is_some_and(|max| bytes > max)
     }
 
+    /// What an eviction step brings the store down to: (events, bytes), the
+    /// bound less 1/64th of it (see the module's comment).
+    pub(crate) fn low_marks(&self) -> (Option<usize>, Option<usize>) {
+        let low = |max: usize| max - max / 64;
+        (self.max_events.map(low), self.max_bytes.map(low))
+    }
+
     pub(crate) fn is_bounded(&self) -> bool {
         self.max_events.is_some() || self.max_bytes.is_some()
     }
@@ -65,5 +79,8 @@ mod tests {
             max_bytes: Some(100),
         };
         assert!(bytes.exceeded(1, 101) && !bytes.exceeded(1000, 100));
+        assert_eq!(bytes.low_marks(), (None, Some(99)));
+        assert_eq!(Retention::events(63).low_marks(), (Some(63), None));
+        assert_eq!(Retention::events(100_000).low_marks().0, Some(98_438));
     }
 }

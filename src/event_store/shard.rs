@@ -320,6 +320,20 @@ impl KeyEvents {
         count
     }
 
+    /// Removes the events of every epoch below `floor` (the key's front),
+    /// moving their values to `sink`; returns how many.
+    fn remove_below(&mut self, floor: u64, sink: &mut Vec<SharedBytes>) -> usize {
+        if self.epochs.is_empty() || self.oldest >= floor {
+            return 0;
+        }
+        let count = self.lower_bound(floor);
+        self.pop_front(count, sink);
+        if self.epochs.is_empty() {
+            *self = KeyEvents::default();
+        }
+        count
+    }
+
     fn is_empty(&self) -> bool {
         self.epochs.is_empty()
     }
@@ -382,12 +396,13 @@ fn guided_partition_point(samples: &VecDeque<u64>, epoch: u64) -> usize {
     hi
 }
 
-/// 16 bytes per epoch per shard holding it (the count of its events is not
-/// kept: removing the epoch counts them).
-#[derive(Clone, Copy, Debug)]
-struct EpochCount {
-    epoch: u64,
-    bytes: usize,
+/// An epoch held by a shard, with its events and value bytes there (24 bytes
+/// per epoch per shard holding it). Eviction plans from these counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EpochCount {
+    pub epoch: u64,
+    pub events: usize,
+    pub bytes: usize,
 }
 
 #[derive(Debug, Default)]
@@ -402,7 +417,11 @@ pub(crate) struct Shard {
 
 impl EpochCount {
     fn new(epoch: u64) -> Self {
-        EpochCount { epoch, bytes: 0 }
+        EpochCount {
+            epoch,
+            events: 0,
+            bytes: 0,
+        }
     }
 }
 
@@ -429,7 +448,9 @@ impl Shard {
                 self.epochs.len() - 1
             }
         };
-        self.epochs[at].bytes += bytes;
+        let count = &mut self.epochs[at];
+        count.events += 1;
+        count.bytes += bytes;
     }
 
     #[cfg(test)]
@@ -472,6 +493,47 @@ impl Shard {
         });
         self.events -= count;
         self.bytes -= removed.bytes;
+        count
+    }
+
+    /// The epochs held here with their counts, oldest first.
+    pub fn epoch_counts(&self) -> impl Iterator<Item = &EpochCount> {
+        self.epochs.iter()
+    }
+
+    /// Removes every event of the epochs below `floor`, moving their values to
+    /// `sink` and the epochs removed to `epochs`; returns how many events.
+    /// One pass over the keys whatever the number of epochs.
+    pub fn remove_below(
+        &mut self,
+        floor: u64,
+        sink: &mut Vec<SharedBytes>,
+        epochs: &mut Vec<u64>,
+    ) -> usize {
+        let (mut bytes, mut popped) = (0, false);
+        while let Some(count) = self.epochs.front().filter(|c| c.epoch < floor) {
+            bytes += count.bytes;
+            epochs.push(count.epoch);
+            self.epochs.pop_front();
+            popped = true;
+        }
+        if !popped {
+            return 0;
+        }
+        // The records popped were written long ago: ask for their lines
+        // first, so that the misses of all keys overlap.
+        for events in self.keys.values() {
+            if events.oldest < floor {
+                events.prefetch_payload(0);
+            }
+        }
+        let mut count = 0;
+        self.keys.retain(|_, events| {
+            count += events.remove_below(floor, sink);
+            !events.is_empty()
+        });
+        self.events -= count;
+        self.bytes -= bytes;
         count
     }
 
@@ -706,6 +768,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn epoch_counts_and_remove_below() {
+        let mut shard = Shard::default();
+        // Key 1 holds epochs 1..=5 (epoch 3 added last), key 2 epochs 4 and 9.
+        for (key, epoch, id) in [(1, 1, 1), (1, 2, 2), (1, 4, 3), (2, 4, 4), (1, 5, 5)] {
+            shard.insert(key, long_slot(epoch, id));
+        }
+        shard.insert(2, slot(9, 6));
+        shard.insert(1, slot(3, 7));
+        let seen: Vec<_> = shard
+            .epoch_counts()
+            .map(|c| (c.epoch, c.events, c.bytes))
+            .collect();
+        let expected = [
+            (1, 1, 100),
+            (2, 1, 100),
+            (3, 1, 2),
+            (4, 2, 200),
+            (5, 1, 100),
+            (9, 1, 2),
+        ];
+        assert_eq!(seen, expected);
+
+        let (mut sink, mut epochs) = (Vec::new(), Vec::new());
+        assert_eq!(shard.remove_below(1, &mut sink, &mut epochs), 0);
+        assert_eq!(shard.remove_below(5, &mut sink, &mut epochs), 5);
+        assert_eq!(epochs, vec![1, 2, 3, 4]);
+        assert_eq!(sink.len(), 4, "the long values");
+        assert_eq!((shard.events, shard.bytes), (2, 102));
+        assert_eq!(shard.epochs().collect::<Vec<_>>(), vec![5, 9]);
+        assert_eq!(ids(shard.key(1).unwrap(), 5), vec![5]);
+        assert_eq!(ids(shard.key(2).unwrap(), 9), vec![6]);
+        assert_eq!(shard.remove_below(10, &mut sink, &mut epochs), 2);
+        assert!(shard.key(1).is_none() && shard.key(2).is_none());
+        assert_eq!(
+            (shard.events, shard.bytes, shard.epoch_range()),
+            (0, 0, None)
+        );
     }
 
     #[test]

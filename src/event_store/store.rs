@@ -19,6 +19,7 @@ use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
 use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
 use super::shard::{Payload, Shard, Slot};
+use super::shared_bytes::SharedBytes;
 use super::value::{Value, INLINE_MAX};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
@@ -132,13 +133,6 @@ pub struct StoreStats {
     pub retention: Retention,
     /// The random 31-bit prefix of this store's event ids.
     pub id_prefix: u32,
-}
-
-/// Why an epoch goes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Removal {
-    Cleared,
-    Evicted,
 }
 
 /// A shard, its lock, and copies of its counters readable without the lock.
@@ -471,25 +465,83 @@ impl EventStore {
             return;
         };
         while self.retention.exceeded(self.len(), self.bytes()) {
-            // Oldest and newest epoch over all shards.
-            let (mut oldest, mut newest) = (u64::MAX, 0);
-            let mut any = false;
-            for cell in self.shards.iter() {
-                let (o, n) = (
-                    cell.oldest.load(Ordering::Acquire),
-                    cell.newest.load(Ordering::Acquire),
-                );
-                if o <= n {
-                    any = true;
-                    oldest = oldest.min(o);
-                    newest = newest.max(n);
-                }
-            }
-            if !any || oldest == newest {
+            if self.evict_step() == 0 {
                 return;
             }
-            self.remove_epoch(oldest, Removal::Evicted);
         }
+    }
+
+    /// Removes the oldest whole epochs that bring the store down to the
+    /// retention's low marks, never the newest epoch; returns how many events
+    /// went. Plans with every shard read-locked (in ascending order, as a
+    /// batch get), merging their epoch counts oldest first until enough are
+    /// found, then visits each shard holding an epoch below the chosen floor
+    /// once.
+    fn evict_step(&self) -> usize {
+        let (events, bytes) = (self.len(), self.bytes());
+        let (low_events, low_bytes) = self.retention.low_marks();
+        let need_events = low_events.map_or(0, |low| events.saturating_sub(low));
+        let need_bytes = low_bytes.map_or(0, |low| bytes.saturating_sub(low));
+        let mut floor = None;
+        {
+            let guards: Vec<RwLockReadGuard<'_, Shard>> =
+                self.shards.iter().map(|cell| cell.shard.read()).collect();
+            let Some(newest) = guards
+                .iter()
+                .filter_map(|g| g.epoch_range())
+                .map(|r| r.1)
+                .max()
+            else {
+                return 0;
+            };
+            let mut cursors: Vec<_> = guards.iter().map(|g| g.epoch_counts().peekable()).collect();
+            let (mut held_events, mut held_bytes) = (0, 0);
+            while held_events < need_events || held_bytes < need_bytes {
+                let oldest = cursors
+                    .iter_mut()
+                    .filter_map(|c| c.peek().map(|c| c.epoch))
+                    .min();
+                let Some(epoch) = oldest.filter(|&epoch| epoch < newest) else {
+                    break;
+                };
+                for cursor in &mut cursors {
+                    if let Some(count) = cursor.next_if(|c| c.epoch == epoch) {
+                        held_events += count.events;
+                        held_bytes += count.bytes;
+                    }
+                }
+                floor = Some(epoch + 1);
+            }
+        }
+        let Some(floor) = floor else {
+            return 0;
+        };
+        let mut values = Vec::new();
+        let mut epochs = Vec::new();
+        let mut count = 0;
+        for cell in self.shards.iter() {
+            if cell.oldest.load(Ordering::Acquire) >= floor {
+                continue;
+            }
+            let mut shard = cell.shard.write();
+            count += shard.remove_below(floor, &mut values, &mut epochs);
+            cell.publish(&shard);
+        }
+        free_values(values);
+        epochs.sort_unstable();
+        epochs.dedup();
+        if count > 0 {
+            self.removed.fetch_add(count as u64, Ordering::Release);
+            self.evicted_events
+                .fetch_add(count as u64, Ordering::Relaxed);
+            self.evicted_epochs
+                .fetch_add(epochs.len() as u64, Ordering::Relaxed);
+            if let Some(&last) = epochs.last() {
+                self.highest_evicted
+                    .fetch_max(last.saturating_add(1), Ordering::Relaxed);
+            }
+        }
+        count
     }
 
     // ---- reading -----------------------------------------------------------
@@ -696,10 +748,6 @@ impl EventStore {
     /// epoch that does not exist). Events handed out earlier stay valid.
     pub fn clear_epoch(&self, epoch: u64) -> Result<usize, StoreError> {
         self.check_open()?;
-        Ok(self.remove_epoch(epoch, Removal::Cleared))
-    }
-
-    fn remove_epoch(&self, epoch: u64, why: Removal) -> usize {
         let mut count = 0;
         let mut values = Vec::new();
         for cell in self.shards.iter().filter(|cell| cell.may_hold(epoch)) {
@@ -707,32 +755,14 @@ impl EventStore {
             count += shard.remove_epoch(epoch, &mut values);
             cell.publish(&shard);
         }
-        // The values are freed outside the locks. They are usually cold (an
-        // evicted epoch was added long ago): fetching all their headers at
-        // once overlaps the cache misses instead of taking them one by one.
-        for value in &values {
-            value.prefetch();
+        free_values(values);
+        if count > 0 {
+            self.removed.fetch_add(count as u64, Ordering::Release);
+            self.cleared_events
+                .fetch_add(count as u64, Ordering::Relaxed);
+            self.cleared_epochs.fetch_add(1, Ordering::Relaxed);
         }
-        drop(values);
-        if count == 0 {
-            return 0;
-        }
-        self.removed.fetch_add(count as u64, Ordering::Release);
-        match why {
-            Removal::Cleared => {
-                self.cleared_events
-                    .fetch_add(count as u64, Ordering::Relaxed);
-                self.cleared_epochs.fetch_add(1, Ordering::Relaxed);
-            }
-            Removal::Evicted => {
-                self.evicted_events
-                    .fetch_add(count as u64, Ordering::Relaxed);
-                self.evicted_epochs.fetch_add(1, Ordering::Relaxed);
-                self.highest_evicted
-                    .fetch_max(epoch.saturating_add(1), Ordering::Relaxed);
-            }
-        }
-        count
+        Ok(count)
     }
 
     /// Drops every event and refuses all further calls with `Closed`.
@@ -829,6 +859,16 @@ fn to_event(key: u64, epoch: u64, payload: &Payload) -> Event {
         timestamp: payload.timestamp,
         value: payload.value.clone(),
     }
+}
+
+/// Frees removed values, outside the shard locks. They are usually cold (an
+/// evicted epoch was added long ago): fetching all their headers at once
+/// overlaps the cache misses instead of taking them one by one.
+fn free_values(values: Vec<SharedBytes>) {
+    for value in &values {
+        value.prefetch();
+    }
+    drop(values);
 }
 
 /// Copies a value (inline, or into its own shared block if long), refusing what

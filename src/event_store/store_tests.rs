@@ -258,6 +258,55 @@ fn retention_evicts_whole_oldest_epochs() {
 }
 
 #[test]
+fn retention_evicts_in_steps_down_to_the_low_mark() {
+    // Bound 3,200: a step evicts whole oldest epochs down to 3,150 (1/64 less).
+    let store = EventStore::with_id_prefix(Retention::events(3200), 1);
+    let names: Vec<NameId> = (0..10)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    let (mut steps, mut evicted) = (0, 0);
+    for i in 0..20_000u64 {
+        // 20 events an epoch over ten nodes; now and then one for an older epoch.
+        let epoch = if i % 97 == 0 {
+            (i / 20).saturating_sub(30)
+        } else {
+            i / 20
+        };
+        store
+            .add(names[(i % 10) as usize], names[0], epoch, b"v", 0.0)
+            .unwrap();
+        let len = store.len();
+        assert!(len <= 3200, "over the bound: {len}");
+        let now = store.stats().evicted_events;
+        if now != evicted {
+            assert!(
+                (3100..=3150).contains(&len),
+                "a step ends at the low mark: {len}"
+            );
+            steps += 1;
+            evicted = now;
+        }
+    }
+    let stats = store.stats();
+    assert_eq!(stats.events as u64 + stats.evicted_events, 20_000);
+    let highest = stats.highest_evicted_epoch.unwrap();
+    assert_eq!(
+        stats.evicted_epochs,
+        highest + 1,
+        "every epoch up to it went"
+    );
+    let epochs = store.epochs().unwrap();
+    assert_eq!(epochs, (highest + 1..1000).collect::<Vec<_>>());
+    for epoch in [0, highest] {
+        assert!(store.get(names[1], names[0], epoch).unwrap().is_empty());
+    }
+    assert!(
+        (250..=400).contains(&steps),
+        "steps of about 50 events, not one per epoch: {steps}"
+    );
+}
+
+#[test]
 fn retention_by_bytes() {
     let retention = Retention {
         max_events: None,
