@@ -17,6 +17,7 @@
 //! would fail with [`IdsExhausted`] instead of reusing an id.
 
 use super::value::Value;
+use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::interner::NameId;
@@ -74,10 +75,13 @@ const LAST_ID: u64 = (1 << 63) - 1;
 pub struct IdsExhausted;
 
 /// Hands out ids `prefix << 32`, `prefix << 32 | 1`, ...
+///
+/// The counter, written by every add on every thread, has a cache line of its
+/// own; `first` is read-only and sits apart from it.
 #[derive(Debug)]
 pub(crate) struct IdSource {
     first: u64,
-    next: AtomicU64,
+    next: CachePadded<AtomicU64>,
 }
 
 impl IdSource {
@@ -92,7 +96,7 @@ impl IdSource {
         let first = (prefix & 0x7fff_ffff) << 32;
         IdSource {
             first,
-            next: AtomicU64::new(first),
+            next: CachePadded::new(AtomicU64::new(first)),
         }
     }
 
@@ -118,6 +122,13 @@ impl IdSource {
     /// How many ids were handed out.
     pub fn issued(&self) -> u64 {
         self.next.load(Ordering::Relaxed) - self.first
+    }
+
+    /// How many ids were handed out when `id` was (a lower bound of
+    /// `issued` from then on that does not read the shared counter).
+    #[inline]
+    pub fn issued_through(&self, id: u64) -> u64 {
+        id - self.first + 1
     }
 }
 

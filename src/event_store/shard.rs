@@ -496,24 +496,19 @@ impl Shard {
         count
     }
 
-    /// The epochs held here with their counts, oldest first.
-    pub fn epoch_counts(&self) -> impl Iterator<Item = &EpochCount> {
-        self.epochs.iter()
+    /// Appends the counts of the epochs held here up to `last` (inclusive),
+    /// oldest first.
+    pub fn epoch_counts_through(&self, last: u64, out: &mut Vec<EpochCount>) {
+        out.extend(self.epochs.iter().take_while(|c| c.epoch <= last));
     }
 
     /// Removes every event of the epochs below `floor`, moving their values to
-    /// `sink` and the epochs removed to `epochs`; returns how many events.
-    /// One pass over the keys whatever the number of epochs.
-    pub fn remove_below(
-        &mut self,
-        floor: u64,
-        sink: &mut Vec<SharedBytes>,
-        epochs: &mut Vec<u64>,
-    ) -> usize {
+    /// `sink`; returns how many events. One pass over the keys whatever the
+    /// number of epochs.
+    pub fn remove_below(&mut self, floor: u64, sink: &mut Vec<SharedBytes>) -> usize {
         let (mut bytes, mut popped) = (0, false);
         while let Some(count) = self.epochs.front().filter(|c| c.epoch < floor) {
             bytes += count.bytes;
-            epochs.push(count.epoch);
             self.epochs.pop_front();
             popped = true;
         }
@@ -779,30 +774,26 @@ mod tests {
         }
         shard.insert(2, slot(9, 6));
         shard.insert(1, slot(3, 7));
-        let seen: Vec<_> = shard
-            .epoch_counts()
+        let mut counts = Vec::new();
+        shard.epoch_counts_through(4, &mut counts);
+        let seen: Vec<_> = counts
+            .iter()
             .map(|c| (c.epoch, c.events, c.bytes))
             .collect();
-        let expected = [
-            (1, 1, 100),
-            (2, 1, 100),
-            (3, 1, 2),
-            (4, 2, 200),
-            (5, 1, 100),
-            (9, 1, 2),
-        ];
-        assert_eq!(seen, expected);
+        assert_eq!(seen, [(1, 1, 100), (2, 1, 100), (3, 1, 2), (4, 2, 200)]);
+        counts.clear();
+        shard.epoch_counts_through(u64::MAX, &mut counts);
+        assert_eq!(counts.len(), 6);
 
-        let (mut sink, mut epochs) = (Vec::new(), Vec::new());
-        assert_eq!(shard.remove_below(1, &mut sink, &mut epochs), 0);
-        assert_eq!(shard.remove_below(5, &mut sink, &mut epochs), 5);
-        assert_eq!(epochs, vec![1, 2, 3, 4]);
+        let mut sink = Vec::new();
+        assert_eq!(shard.remove_below(1, &mut sink), 0);
+        assert_eq!(shard.remove_below(5, &mut sink), 5);
         assert_eq!(sink.len(), 4, "the long values");
         assert_eq!((shard.events, shard.bytes), (2, 102));
         assert_eq!(shard.epochs().collect::<Vec<_>>(), vec![5, 9]);
         assert_eq!(ids(shard.key(1).unwrap(), 5), vec![5]);
         assert_eq!(ids(shard.key(2).unwrap(), 9), vec![6]);
-        assert_eq!(shard.remove_below(10, &mut sink, &mut epochs), 2);
+        assert_eq!(shard.remove_below(10, &mut sink), 2);
         assert!(shard.key(1).is_none() && shard.key(2).is_none());
         assert_eq!(
             (shard.events, shard.bytes, shard.epoch_range()),

@@ -31,6 +31,23 @@ use std::sync::Arc;
 /// to overlap many cache misses, few enough that writers wait little.
 const BATCH_GROUP: usize = 32;
 
+/// What an eviction step removes: the epochs below `floor` (`epochs` of
+/// them, the last `last`, holding `events` events when planned).
+#[derive(Clone, Copy)]
+struct EvictionPlan {
+    floor: u64,
+    last: u64,
+    epochs: u64,
+    events: usize,
+}
+
+/// How long an eviction step spins for a busy shard's own add to remove the
+/// step's part before taking the shard's lock itself (a few microseconds).
+const CATCH_UP_SPINS: u32 = 4096;
+
+/// The most events a batch add inserts under one hold of a shard's lock.
+const HOLD: usize = 16;
+
 /// The largest value one event may carry (1 GiB).
 pub(crate) const MAX_VALUE_LEN: usize = 1 << 30;
 
@@ -145,6 +162,9 @@ struct ShardCell {
     /// Oldest and newest epoch held; `oldest > newest` when empty.
     oldest: AtomicU64,
     newest: AtomicU64,
+    /// Epochs below this go: set by an eviction step, carried out by whoever
+    /// next writes the shard (see `EventStore::catch_up`). Only grows.
+    evict_below: AtomicU64,
 }
 
 impl ShardCell {
@@ -155,6 +175,7 @@ impl ShardCell {
             bytes: AtomicUsize::new(0),
             oldest: AtomicU64::new(u64::MAX),
             newest: AtomicU64::new(0),
+            evict_below: AtomicU64::new(0),
         }
     }
 
@@ -165,6 +186,12 @@ impl ShardCell {
         let (oldest, newest) = shard.epoch_range().unwrap_or((u64::MAX, 0));
         self.oldest.store(oldest, Ordering::Release);
         self.newest.store(newest, Ordering::Release);
+    }
+
+    /// Whether the shard may hold an epoch at or below `epoch`.
+    fn may_hold_below(&self, epoch: u64) -> bool {
+        let oldest = self.oldest.load(Ordering::Acquire);
+        oldest <= epoch && oldest <= self.newest.load(Ordering::Acquire)
     }
 
     /// Whether the shard may hold `epoch` (from the lock-free copies).
@@ -183,7 +210,7 @@ pub struct EventStore {
     interner: Arc<Interner>,
     retention: Retention,
     closed: AtomicBool,
-    ids: CachePadded<IdSource>,
+    ids: IdSource,
     /// Events removed by clears, evictions and close, all together.
     removed: CachePadded<AtomicU64>,
     cleared_events: AtomicU64,
@@ -237,7 +264,7 @@ impl EventStore {
             interner: Arc::new(Interner::new()),
             retention,
             closed: AtomicBool::new(false),
-            ids: CachePadded::new(ids),
+            ids,
             removed: CachePadded::new(AtomicU64::new(0)),
             cleared_events: AtomicU64::new(0),
             cleared_epochs: AtomicU64::new(0),
@@ -307,6 +334,7 @@ impl EventStore {
         let value = copy_value(value)?;
         let key = pack_key(node, signal);
         let cell = self.cell(key);
+        let mut evicted = Vec::new();
         let id = {
             let mut shard = cell.shard.write();
             // Checked under the shard lock: `close` empties each shard after
@@ -322,10 +350,12 @@ impl EventStore {
                     value,
                 },
             );
+            self.catch_up(cell, &mut shard, &mut evicted);
             cell.publish(&shard);
             id
         };
-        self.enforce_retention();
+        free_values(evicted);
+        self.enforce_retention(self.ids.issued_through(id));
         Ok(id)
     }
 
@@ -408,47 +438,70 @@ impl EventStore {
         let first = self.ids.take(events.len() as u64)?;
         for (index, cell) in self.shards.iter().enumerate() {
             let group = &order[bounds[index] as usize..bounds[index + 1] as usize];
-            if group.is_empty() {
-                continue;
+            // A shard's lock is held for `HOLD` events at most, so that
+            // another thread waiting for it (an evicting add) spins briefly
+            // instead of sleeping through the whole part of a large batch.
+            for part in group.chunks(HOLD) {
+                self.insert_part(cell, part, events, &mut long_values, first)?;
             }
-            let mut shard = cell.shard.write();
-            self.check_open()?;
-            for &i in group {
-                let event = &events[i as usize];
-                let value = match long_values.get_mut(i as usize).and_then(Option::take) {
-                    Some(value) => value,
-                    // Inline: a copy that cannot fail.
-                    None => copy_value(event.value).expect("short values need no allocation"),
-                };
-                shard.insert(
-                    pack_key(event.node, event.signal),
-                    Slot {
-                        epoch: event.epoch,
-                        id: first + u64::from(i),
-                        timestamp: event.timestamp,
-                        value,
-                    },
-                );
-            }
-            cell.publish(&shard);
         }
         if let Some(ids) = ids_out {
             for (i, id) in ids.iter_mut().enumerate() {
                 *id = first + i as u64;
             }
         }
-        self.enforce_retention();
+        self.enforce_retention(self.ids.issued_through(first + events.len() as u64 - 1));
         Ok(())
     }
 
-    fn enforce_retention(&self) {
+    /// Inserts the batch's events `part` (indices into `events`, all of
+    /// `cell`'s shard) under one hold of its lock.
+    fn insert_part(
+        &self,
+        cell: &ShardCell,
+        part: &[u32],
+        events: &[NewEvent<'_>],
+        long_values: &mut [Option<Value>],
+        first: u64,
+    ) -> Result<(), StoreError> {
+        let mut shard = cell.shard.write();
+        self.check_open()?;
+        for &i in part {
+            let event = &events[i as usize];
+            let value = match long_values.get_mut(i as usize).and_then(Option::take) {
+                Some(value) => value,
+                // Inline: a copy that cannot fail.
+                None => copy_value(event.value).expect("short values need no allocation"),
+            };
+            shard.insert(
+                pack_key(event.node, event.signal),
+                Slot {
+                    epoch: event.epoch,
+                    id: first + u64::from(i),
+                    timestamp: event.timestamp,
+                    value,
+                },
+            );
+        }
+        let mut evicted = Vec::new();
+        self.catch_up(cell, &mut shard, &mut evicted);
+        cell.publish(&shard);
+        drop(shard);
+        free_values(evicted);
+        Ok(())
+    }
+
+    /// Evicts if the store is over its bound; `issued` is how many ids were
+    /// handed out by the end of the caller's add.
+    fn enforce_retention(&self, issued: u64) {
         if !self.retention.is_bounded() {
             return;
         }
-        // A cheap first look that touches no shard: ids issued minus events
-        // removed is never below the events retained.
+        // A cheap first look that touches no shard and not the id counter
+        // (another thread's adds keep writing it): ids issued minus events
+        // removed is never below the events retained. It misses the ids other
+        // threads drew after ours, but each of those adds looks for itself.
         let events_maybe_over = self.retention.max_events.is_some_and(|max| {
-            let issued = self.ids.issued();
             issued.saturating_sub(self.removed.load(Ordering::Acquire)) > max as u64
         });
         let bytes_maybe_over = self
@@ -473,75 +526,149 @@ impl EventStore {
 
     /// Removes the oldest whole epochs that bring the store down to the
     /// retention's low marks, never the newest epoch; returns how many events
-    /// went. Plans with every shard read-locked (in ascending order, as a
-    /// batch get), merging their epoch counts oldest first until enough are
-    /// found, then visits each shard holding an epoch below the chosen floor
-    /// once.
+    /// went. Visits each shard holding an epoch below the chosen floor once.
     fn evict_step(&self) -> usize {
         let (events, bytes) = (self.len(), self.bytes());
         let (low_events, low_bytes) = self.retention.low_marks();
         let need_events = low_events.map_or(0, |low| events.saturating_sub(low));
         let need_bytes = low_bytes.map_or(0, |low| bytes.saturating_sub(low));
-        let mut floor = None;
+        let Some(plan) = self.plan_eviction((events, bytes), (need_events, need_bytes)) else {
+            return 0;
+        };
+        // Each shard's part goes now if its lock is free; a shard busy with
+        // another thread's add is left to that add (`catch_up`), which does
+        // it in its own cache instead of waiting for this thread or making it
+        // wait. Shards still behind after the others are done (held by a
+        // reader, or by a long add) are then waited for.
+        let mut values = Vec::new();
+        let mut behind = Vec::new();
+        for (index, cell) in self.shards.iter().enumerate() {
+            if cell.oldest.load(Ordering::Acquire) >= plan.floor {
+                continue;
+            }
+            cell.evict_below.fetch_max(plan.floor, Ordering::AcqRel);
+            match cell.shard.try_write() {
+                Some(mut shard) => {
+                    self.catch_up(cell, &mut shard, &mut values);
+                    cell.publish(&shard);
+                }
+                None => behind.push(index),
+            }
+        }
+        for index in behind {
+            let cell = &self.shards[index];
+            let mut spins = 0;
+            while cell.oldest.load(Ordering::Acquire) < plan.floor && spins < CATCH_UP_SPINS {
+                std::hint::spin_loop();
+                spins += 1;
+            }
+            if cell.oldest.load(Ordering::Acquire) < plan.floor {
+                let mut shard = cell.shard.write();
+                self.catch_up(cell, &mut shard, &mut values);
+                cell.publish(&shard);
+            }
+        }
+        free_values(values);
+        self.evicted_epochs
+            .fetch_add(plan.epochs, Ordering::Relaxed);
+        self.highest_evicted
+            .fetch_max(plan.last.saturating_add(1), Ordering::Relaxed);
+        plan.events
+    }
+
+    /// In a shard locked for writing: removes the epochs an eviction step
+    /// left to it (below its `evict_below`), values to `sink`. Every writer
+    /// calls it before `publish`; usually there is nothing to do (one load).
+    #[inline]
+    fn catch_up(&self, cell: &ShardCell, shard: &mut Shard, sink: &mut Vec<SharedBytes>) {
+        let floor = cell.evict_below.load(Ordering::Acquire);
+        if shard
+            .epoch_range()
+            .is_some_and(|(oldest, _)| oldest < floor)
         {
-            let guards: Vec<RwLockReadGuard<'_, Shard>> =
-                self.shards.iter().map(|cell| cell.shard.read()).collect();
-            let Some(newest) = guards
+            let count = shard.remove_below(floor, sink);
+            self.removed.fetch_add(count as u64, Ordering::Release);
+            self.evicted_events
+                .fetch_add(count as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// The floor of an eviction step: the smallest epoch such that the epochs
+    /// below it hold the `need`ed (events, bytes), or as many as there are
+    /// below the newest epoch. None if nothing may go. `held` is what the
+    /// store holds.
+    ///
+    /// Reads the shards' epoch counts one shard lock at a time (holding
+    /// several would queue behind other threads' batches and hold them up in
+    /// turn), and only the oldest part of each: up to a horizon guessed from
+    /// the average events (bytes) per epoch, widened if it fell short.
+    fn plan_eviction(&self, held: (usize, usize), need: (usize, usize)) -> Option<EvictionPlan> {
+        let (mut oldest, mut newest) = (u64::MAX, 0);
+        for cell in self.shards.iter() {
+            let (o, n) = (
+                cell.oldest.load(Ordering::Acquire),
+                cell.newest.load(Ordering::Acquire),
+            );
+            if o <= n {
+                oldest = oldest.min(o);
+                newest = newest.max(n);
+            }
+        }
+        if oldest >= newest {
+            return None;
+        }
+        let share = |need: usize, held: usize| need as f64 / held.max(1) as f64;
+        let fraction = share(need.0, held.0).max(share(need.1, held.1));
+        let mut reach = (fraction * 1.25 * (newest - oldest) as f64) as u64 + 1;
+        let mut counts = Vec::new();
+        let mut runs = Vec::with_capacity(self.shards.len());
+        loop {
+            // Never the newest epoch.
+            let horizon = oldest.saturating_add(reach).min(newest - 1);
+            counts.clear();
+            runs.clear();
+            for cell in self.shards.iter() {
+                if cell.may_hold_below(horizon) {
+                    let start = counts.len();
+                    read_patiently(&cell.shard).epoch_counts_through(horizon, &mut counts);
+                    runs.push(start..counts.len());
+                }
+            }
+            // Merge the shards' runs (each sorted), oldest epoch first.
+            let mut cursors: Vec<_> = runs
                 .iter()
-                .filter_map(|g| g.epoch_range())
-                .map(|r| r.1)
-                .max()
-            else {
-                return 0;
-            };
-            let mut cursors: Vec<_> = guards.iter().map(|g| g.epoch_counts().peekable()).collect();
-            let (mut held_events, mut held_bytes) = (0, 0);
-            while held_events < need_events || held_bytes < need_bytes {
-                let oldest = cursors
+                .map(|run| counts[run.clone()].iter().peekable())
+                .collect();
+            let mut taken = (0, 0);
+            let mut plan: Option<EvictionPlan> = None;
+            while taken.0 < need.0 || taken.1 < need.1 {
+                let next = cursors
                     .iter_mut()
                     .filter_map(|c| c.peek().map(|c| c.epoch))
                     .min();
-                let Some(epoch) = oldest.filter(|&epoch| epoch < newest) else {
+                let Some(epoch) = next else {
                     break;
                 };
                 for cursor in &mut cursors {
                     if let Some(count) = cursor.next_if(|c| c.epoch == epoch) {
-                        held_events += count.events;
-                        held_bytes += count.bytes;
+                        taken.0 += count.events;
+                        taken.1 += count.bytes;
                     }
                 }
-                floor = Some(epoch + 1);
+                let epochs = plan.map_or(0, |p| p.epochs) + 1;
+                plan = Some(EvictionPlan {
+                    floor: epoch + 1,
+                    last: epoch,
+                    epochs,
+                    events: taken.0,
+                });
             }
-        }
-        let Some(floor) = floor else {
-            return 0;
-        };
-        let mut values = Vec::new();
-        let mut epochs = Vec::new();
-        let mut count = 0;
-        for cell in self.shards.iter() {
-            if cell.oldest.load(Ordering::Acquire) >= floor {
-                continue;
+            let enough = taken.0 >= need.0 && taken.1 >= need.1;
+            if enough || horizon == newest - 1 {
+                return plan;
             }
-            let mut shard = cell.shard.write();
-            count += shard.remove_below(floor, &mut values, &mut epochs);
-            cell.publish(&shard);
+            reach = reach.saturating_mul(2);
         }
-        free_values(values);
-        epochs.sort_unstable();
-        epochs.dedup();
-        if count > 0 {
-            self.removed.fetch_add(count as u64, Ordering::Release);
-            self.evicted_events
-                .fetch_add(count as u64, Ordering::Relaxed);
-            self.evicted_epochs
-                .fetch_add(epochs.len() as u64, Ordering::Relaxed);
-            if let Some(&last) = epochs.last() {
-                self.highest_evicted
-                    .fetch_max(last.saturating_add(1), Ordering::Relaxed);
-            }
-        }
-        count
     }
 
     // ---- reading -----------------------------------------------------------
@@ -859,6 +986,20 @@ fn to_event(key: u64, epoch: u64, payload: &Payload) -> Event {
         timestamp: payload.timestamp,
         value: payload.value.clone(),
     }
+}
+
+/// A shard's read lock for an eviction plan: held by another thread's add,
+/// the lock is free again within a microsecond or two (adds hold it for
+/// `HOLD` events at most), so spin for it before sleeping on it as `read`
+/// does after a shorter spin (a sleep and a wake-up cost tens of microseconds).
+fn read_patiently(lock: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
+    for _ in 0..CATCH_UP_SPINS {
+        if let Some(guard) = lock.try_read() {
+            return guard;
+        }
+        std::hint::spin_loop();
+    }
+    lock.read()
 }
 
 /// Frees removed values, outside the shard locks. They are usually cold (an
