@@ -571,12 +571,32 @@ fn concurrent_adds_to_a_bounded_store() {
         .map(|t| {
             let (store, names) = (Arc::clone(&store), names.clone());
             std::thread::spawn(move || {
-                (0..PER_THREAD)
-                    .map(|i| {
-                        let node = names[((i + t * 4) % 16) as usize];
-                        store.add(node, node, i / 10, b"v", 0.0).unwrap()
-                    })
-                    .collect::<Vec<_>>()
+                let node = |i: u64| names[((i + t * 4) % 16) as usize];
+                if t % 2 == 0 {
+                    (0..PER_THREAD)
+                        .map(|i| store.add(node(i), node(i), i / 10, b"v", 0.0).unwrap())
+                        .collect::<Vec<_>>()
+                } else {
+                    // Batches of one epoch's ten events (locks held for
+                    // parts of a batch, evictions handed to this thread).
+                    let mut ids = vec![0; PER_THREAD as usize];
+                    for (epoch, out) in ids.chunks_mut(10).enumerate() {
+                        let events: Vec<NewEvent<'_>> = (0..10)
+                            .map(|k| {
+                                let i = epoch as u64 * 10 + k;
+                                NewEvent {
+                                    node: node(i),
+                                    signal: node(i),
+                                    epoch: epoch as u64,
+                                    timestamp: 0.0,
+                                    value: b"v",
+                                }
+                            })
+                            .collect();
+                        store.add_batch(&events, Some(out)).unwrap();
+                    }
+                    ids
+                }
             })
         })
         .collect();
