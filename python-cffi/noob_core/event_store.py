@@ -157,9 +157,10 @@ class FastEventStore(_events.StoreBase):
 
     ``cache_size`` bounds how many events the store retains and ``max_bytes`` how
     many bytes of values (0: no bound). After an add goes over a bound, whole
-    epochs are evicted, oldest (smallest number) first, until the store is within
-    bounds; the newest epoch is never evicted, so one huge epoch may exceed the
-    bound. Evicted events are counted in ``stats()`` and are afterwards simply not
+    epochs are evicted, oldest (smallest number) first, until the store is at or
+    below the bound less 1/64th of it (so a step's cost spreads over many adds;
+    bounds under 64 are kept exactly); the newest epoch is never evicted, so one
+    huge epoch may exceed the bound. Evicted events are counted in ``stats()`` and are afterwards simply not
     found (an empty list), like events that were never added. The default, 10,000
     events, is the seed's; use ``cache_size=0`` for an unbounded store.
 

@@ -39,9 +39,12 @@ const _: () = assert!(NOOB_EVENT_STORE_MAX_NAMES == MAX_NAMES);
 ///
 /// Retention (the seed's `cache_size`): a store may bound the events and/or
 /// value bytes it retains. After an add goes over a bound, whole epochs are
-/// evicted, smallest epoch number first, until the store is within bounds,
-/// except that the newest (largest) epoch is never evicted. Evicted events are
-/// counted in the stats and are afterwards simply not found.
+/// evicted, smallest epoch number first, until the store is at or below the
+/// bound less 1/64th of it (the bound itself for bounds under 64: eviction in
+/// steps keeps its cost per add small), except that the newest (largest) epoch
+/// is never evicted. Evicted events are counted in the stats and are afterwards
+/// simply not found. With adds on several threads the bound may be exceeded
+/// briefly, by the adds that race an eviction.
 ///
 /// Thread safety: every function may be called on the same store from many
 /// threads at once, except `noob_event_store_free`, which must be the last call
