@@ -264,6 +264,44 @@ def gil_rows(nc, n: int) -> None:
         c1, t1 = time.process_time(), time.perf_counter()
         print(f"| {k} | {fmt_time(t1 - t0)} | {(c1 - c0) / (t1 - t0):.2f} |")
 
+    frame_rows(nc)
+
+
+def frame_rows(nc, frames: int = 1200, size: int = 1 << 20) -> None:
+    """Camera frames: 1 MiB values added one `add_event` at a time to one
+    bounded store, by one thread, then split over two threads (a camera each).
+    The store copies each frame with the GIL released, so two Python threads
+    add in parallel when two cores are free."""
+    frame = bytes(range(256)) * (size // 256)
+    print(f"\nCamera frames: {frames:,} frames of {size >> 20} MiB each, add_event, one store (cache_size=256)\n")
+    print("| threads | wall | per frame | GB/s | cpu/wall | speed-up |")
+    print("|---|---|---|---|---|---|")
+    one = None
+    for k in (1, 2, 1, 2):
+        store = nc.FastEventStore(cache_size=256)
+
+        def camera(index, count=frames // k, store=store):
+            add = store.add_event
+            node = f"camera{index}"
+            for epoch in range(count):
+                add(node, "frame", epoch, frame, 0.0)
+
+        threads = [threading.Thread(target=camera, args=(i,)) for i in range(k)]
+        c0, t0 = time.process_time(), time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        c1, t1 = time.process_time(), time.perf_counter()
+        assert store.stats().added == frames
+        store.close()
+        wall = t1 - t0
+        one = wall if k == 1 else one
+        print(
+            f"| {k} | {fmt_time(wall)} | {fmt_time(wall / frames)} | {frames * size / wall / 1e9:.1f} "
+            f"| {(c1 - c0) / wall:.2f} | {one / wall:.2f}x |"
+        )
+
 
 def array_of(code, items):
     from array import array

@@ -18,7 +18,7 @@
 use super::event::{pack_key, unpack_key, Event, IdSource, IdsExhausted};
 use super::eviction::Retention;
 use super::interner::{InternError, Interner, NameId};
-use super::shard::{Payload, Shard, Slot};
+use super::shard::{KeyEvents, Payload, Shard, Slot};
 use super::shared_bytes::SharedBytes;
 use super::value::{Value, INLINE_MAX};
 use crossbeam_utils::CachePadded;
@@ -766,34 +766,37 @@ impl EventStore {
                 wanted &= wanted - 1;
                 guards[index] = Some(self.shards[index].shard.read());
             }
-            let shard_of = |node, signal| {
+            // Each key's record, found once (a hash lookup) for all the steps.
+            let mut found: [Option<&KeyEvents>; BATCH_GROUP] = [None; BATCH_GROUP];
+            for (&(node, signal, _), slot) in group.iter().zip(found.iter_mut()) {
                 let key = pack_key(node, signal);
-                guards[self.shard_index(key)]
+                *slot = guards[self.shard_index(key)]
                     .as_ref()
-                    .and_then(|shard| shard.key(key))
-            };
-            // Each step reads what the previous one prefetched for every key.
-            for (&(node, signal, epoch), span) in group.iter().zip(spans.iter_mut()) {
-                *span = shard_of(node, signal).map_or((0, 0), |events| events.start_span(epoch));
+                    .and_then(|shard| shard.key(key));
             }
-            for (&(node, signal, epoch), span) in group.iter().zip(spans.iter_mut()) {
-                if let Some(events) = shard_of(node, signal) {
+            // Each step reads what the previous one prefetched for every key.
+            for ((&(_, _, epoch), events), span) in group.iter().zip(&found).zip(spans.iter_mut()) {
+                *span = events.map_or((0, 0), |events| events.start_span(epoch));
+            }
+            for ((&(_, _, epoch), events), span) in group.iter().zip(&found).zip(spans.iter_mut()) {
+                if let Some(events) = events {
                     *span = events.finish_span(epoch, *span);
                 }
             }
-            for (&(node, signal, _), &(start, count)) in group.iter().zip(&spans) {
-                if count > 0 {
-                    if let Some(events) = shard_of(node, signal) {
-                        // A long value's block (an inline one is in the payload).
-                        events.payload(start).value.prefetch();
-                    }
+            for (events, &(start, count)) in found.iter().zip(&spans) {
+                if let (Some(events), true) = (events, count > 0) {
+                    // A long value's block (an inline one is in the payload).
+                    events.payload(start).value.prefetch();
                 }
             }
-            for ((&(node, signal, epoch), &(start, count)), slot) in
-                group.iter().zip(&spans).zip(group_counts.iter_mut())
+            for (((&(node, signal, epoch), events), &(start, count)), slot) in group
+                .iter()
+                .zip(&found)
+                .zip(&spans)
+                .zip(group_counts.iter_mut())
             {
                 *slot = count;
-                if let Some(events) = shard_of(node, signal) {
+                if let Some(events) = events {
                     let key = pack_key(node, signal);
                     out.extend(
                         (start..start + count).map(|at| to_event(key, epoch, events.payload(at))),
