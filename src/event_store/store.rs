@@ -493,6 +493,7 @@ impl EventStore {
 
     /// Evicts if the store is over its bound; `issued` is how many ids were
     /// handed out by the end of the caller's add.
+    #[inline]
     fn enforce_retention(&self, issued: u64) {
         if !self.retention.is_bounded() {
             return;
@@ -508,9 +509,16 @@ impl EventStore {
             .retention
             .max_bytes
             .is_some_and(|max| self.bytes() > max);
-        if !(events_maybe_over || bytes_maybe_over) {
-            return;
+        if events_maybe_over || bytes_maybe_over {
+            self.evict();
         }
+    }
+
+    /// Evicts until the store is within its bounds (the rare part of
+    /// `enforce_retention`, kept out of the adds' code).
+    #[cold]
+    #[inline(never)]
+    fn evict(&self) {
         // One evictor at a time: a thread that finds another one evicting
         // leaves the work to it (its loop re-checks the bound, including the
         // events added meanwhile) instead of racing it for the same epoch.
