@@ -262,6 +262,7 @@ typedef struct {
 } StoreBase;
 
 static PyObject *str_lookup; /* "_lookup" */
+static PyObject *str_intern; /* "_intern" */
 
 static int StoreBase_traverse(StoreBase *self, visitproc visit, void *arg) {
     Py_VISIT(self->owner);
@@ -542,7 +543,132 @@ done:
     return out;
 }
 
+/* The id of `name` through the store's dict, interning a new name through the
+ * store's `_intern` (Python code: the caller must own what it iterates). */
+static int id_or_intern(StoreBase *self, PyObject *name, uint32_t *out) {
+    PyObject *found = PyDict_GetItemWithError(self->ids, name); /* borrowed */
+    PyObject *owned = NULL;
+    if (found == NULL) {
+        if (PyErr_Occurred()) return -1; /* unhashable: TypeError */
+        owned = PyObject_CallMethodOneArg((PyObject *)self, str_intern, name);
+        if (owned == NULL) return -1;
+        found = owned;
+    }
+    unsigned long id = PyLong_AsUnsignedLong(found);
+    Py_XDECREF(owned);
+    if (id == (unsigned long)-1 && PyErr_Occurred()) return -1;
+    if (id > UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "a name id above 2**32 - 1");
+        return -1;
+    }
+    *out = (uint32_t)id;
+    return 0;
+}
+
+/* _add_many(events) -> list[int] | None: the fast path of add_events for a list or
+ * tuple of (name, name, int, bytes, float) tuples. Names become ids through the
+ * store's dict (new ones interned), the values are joined, and one add_batch call
+ * runs with the GIL released. None sends anything else (other value or timestamp
+ * types, None timestamps, epochs out of range, other shapes) down the Python path,
+ * which accepts them or raises the right error; nothing is added before that. */
+static PyObject *StoreBase_add_many(StoreBase *self, PyObject *events_arg) {
+    if (self->store == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        return NULL;
+    }
+    if (!PyList_Check(events_arg) && !PyTuple_Check(events_arg)) Py_RETURN_NONE;
+    /* A tuple of its own: interning runs Python code, which could change a list. */
+    PyObject *events = PySequence_Tuple(events_arg);
+    if (events == NULL) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(events);
+    size_t slots = (size_t)(n > 0 ? n : 1);
+    PyObject *out = NULL;
+    uint8_t *joined = NULL;
+    uint32_t *nodes = PyMem_Malloc(sizeof(uint32_t) * slots);
+    uint32_t *signals = PyMem_Malloc(sizeof(uint32_t) * slots);
+    uint64_t *epochs = PyMem_Malloc(sizeof(uint64_t) * slots);
+    double *stamps = PyMem_Malloc(sizeof(double) * slots);
+    size_t *lens = PyMem_Malloc(sizeof(size_t) * slots);
+    uint64_t *ids = PyMem_Malloc(sizeof(uint64_t) * slots);
+    if (nodes == NULL || signals == NULL || epochs == NULL || stamps == NULL || lens == NULL || ids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* First pass: shapes, epochs, values and timestamps, before any name is interned. */
+    size_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *event = PyTuple_GET_ITEM(events, i);
+        if (!PyTuple_Check(event) || PyTuple_GET_SIZE(event) != 5 || !PyLong_Check(PyTuple_GET_ITEM(event, 2)) ||
+            !PyBytes_CheckExact(PyTuple_GET_ITEM(event, 3)) || !PyFloat_CheckExact(PyTuple_GET_ITEM(event, 4))) {
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+        unsigned long long epoch = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(event, 2));
+        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) goto done;
+            PyErr_Clear(); /* out of range: the Python path raises */
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+        epochs[i] = epoch;
+        lens[i] = (size_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(event, 3));
+        total += lens[i];
+        stamps[i] = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(event, 4));
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *event = PyTuple_GET_ITEM(events, i);
+        if (id_or_intern(self, PyTuple_GET_ITEM(event, 0), &nodes[i]) < 0) goto done;
+        if (id_or_intern(self, PyTuple_GET_ITEM(event, 1), &signals[i]) < 0) goto done;
+    }
+    if (self->store == NULL) { /* _intern ran Python code */
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        goto done;
+    }
+    joined = PyMem_Malloc(total > 0 ? total : 1);
+    if (joined == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        memcpy(joined + at, PyBytes_AS_STRING(PyTuple_GET_ITEM(PyTuple_GET_ITEM(events, i), 3)), lens[i]);
+        at += lens[i];
+    }
+    noob_event_store *store = self->store;
+    noob_result code;
+    Py_BEGIN_ALLOW_THREADS
+    code = noob_event_store_add_batch(store, (size_t)n, nodes, signals, epochs, stamps, joined, total, lens, ids);
+    Py_END_ALLOW_THREADS
+    if (code != NOOB_OK) {
+        raise_code(code);
+        goto done;
+    }
+    out = PyList_New(n);
+    if (out == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *id = PyLong_FromUnsignedLongLong(ids[i]);
+        if (id == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, id);
+    }
+done:
+    PyMem_Free(joined);
+    PyMem_Free(nodes);
+    PyMem_Free(signals);
+    PyMem_Free(epochs);
+    PyMem_Free(stamps);
+    PyMem_Free(lens);
+    PyMem_Free(ids);
+    Py_DECREF(events);
+    return out;
+}
+
 static PyMethodDef StoreBase_methods[] = {
+    {"_add_many", (PyCFunction)StoreBase_add_many, METH_O, "The fast path of add_events (private)."},
     {"_bind", (PyCFunction)(void (*)(void))StoreBase_bind, METH_FASTCALL, "Bind the store (private)."},
     {"_batch", (PyCFunction)StoreBase_batch, METH_O, "The fast path of batch_get_events (private)."},
     {"get_events", (PyCFunction)(void (*)(void))StoreBase_get_events, METH_FASTCALL | METH_KEYWORDS,
@@ -580,6 +706,10 @@ PyMODINIT_FUNC PyInit__events(void) {
     if (str_lookup == NULL) {
         str_lookup = PyUnicode_InternFromString("_lookup");
         if (str_lookup == NULL) return NULL;
+    }
+    if (str_intern == NULL) {
+        str_intern = PyUnicode_InternFromString("_intern");
+        if (str_intern == NULL) return NULL;
     }
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;

@@ -271,6 +271,11 @@ class FastEventStore(_events.StoreBase):
         count = len(events)
         if count == 0:
             return []
+        # One C call for the common case ((str, str, int, bytes, float) tuples),
+        # releasing the GIL for the library's part; None: anything else, below.
+        got = self._add_many(events)
+        if got is not None:
+            return got
         try:
             nodes, signals, epochs, values, stamps = zip(*events)
         except ValueError:

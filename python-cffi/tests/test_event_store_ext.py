@@ -288,3 +288,46 @@ def test_batch_gets_release_the_gil_and_share_the_store_with_threads():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_add_events_fast_and_general_paths_agree():
+    events = [(f"n{i % 3}", "s", i // 2, bytes([i]) * (i % 70), float(i)) for i in range(40)]
+    keys = [(f"n{k}", "s", e) for k in range(3) for e in range(20)]
+
+    def seen(store, ids):
+        return [
+            [(e.id - ids[0], e.node_id, e.signal, e.epoch, e.value, e.timestamp) for e in got]
+            for got in store.batch_get_events(keys)
+        ]
+
+    with FastEventStore(0) as fast, FastEventStore(0) as general:
+        value = events[5][3]
+        before = sys.getrefcount(value), sys.getrefcount(events[5])
+        ids = fast.add_events(events)  # the C path
+        assert (sys.getrefcount(value), sys.getrefcount(events[5])) == before
+        assert ids == list(range(ids[0], ids[0] + 40))
+        # bytearray values take the Python path
+        other = general.add_events([(n, s, e, bytearray(v), t) for n, s, e, v, t in events])
+        assert seen(fast, ids) == seen(general, other)
+        assert fast.add_events(tuple(events[:2]))[0] == ids[-1] + 1
+        # What the C path leaves to the Python path: it adds nothing itself.
+        for odd in (
+            [("a", "s", 1, b"x", None)],  # timestamp now
+            [("a", "s", 1, b"x", 1)],  # an int timestamp
+            [("a", "s", -1, b"x", 1.0)],  # an epoch out of range
+            [("a", "s", 1, memoryview(b"x"), 1.0)],  # not bytes
+            [("a", "s", 1, b"x")],  # not five fields
+        ):
+            assert fast._add_many(odd) is None
+        assert fast._add_many(iter(events)) is None and "a" not in fast._ids
+        assert fast.add_events([("a", "s", 1, b"x", 1)])[0] == ids[-1] + 3
+        with pytest.raises(OverflowError):
+            fast.add_events([("a", "s", 2**64, b"x", 1.0)])
+        with pytest.raises(TypeError):
+            fast.add_events([("a", "s", 1, b"x", 1.0), ([], "s", 1, b"x", 1.0)])  # unhashable name
+        assert len(fast) == 43
+        fast.close()
+        with pytest.raises(StoreClosedError):
+            fast.add_events(events)
+    with pytest.raises(RuntimeError):
+        _events.StoreBase()._add_many([])  # an unbound base
