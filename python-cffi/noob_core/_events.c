@@ -12,7 +12,9 @@
  *   get refilling the store's own list (no allocation for one event), the
  *   FastEvents built from its views before returning. The GIL is held for the
  *   whole call, so the list is never used by two threads at once (and the call is
- *   short: one lookup under a shard's read lock).
+ *   short: one lookup under a shard's read lock). Its `add_event` is one C call
+ *   too, holding the GIL unless the value is long (16 KiB or more), and `_add_many`
+ *   is the fast path of `add_events` (one add_batch call, GIL released).
  * - `events` and `grouped` read the views of a list that a cffi call (made just
  *   before on the same thread, GIL released) filled: the caller passes the
  *   addresses of the per-thread output cells of noob_event_list_views
@@ -20,6 +22,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <time.h>
 #include <stdint.h>
 
 #include "noob_core.h"
@@ -263,6 +266,7 @@ typedef struct {
 
 static PyObject *str_lookup; /* "_lookup" */
 static PyObject *str_intern; /* "_intern" */
+static PyObject *str_add_general; /* "_add_event_general" */
 
 static int StoreBase_traverse(StoreBase *self, visitproc visit, void *arg) {
     Py_VISIT(self->owner);
@@ -346,36 +350,45 @@ static int id_of(StoreBase *self, PyObject *name, uint32_t *out) {
 static const char *const get_kwlist[] = {"node_id", "signal", "epoch"};
 
 /* get_events(node_id, signal, epoch) -> list[FastEvent]; epoch -1: the latest. */
-static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
-    PyObject *given[3] = {NULL, NULL, NULL};
-    if (nargs > 3) {
-        PyErr_Format(PyExc_TypeError, "get_events() takes 3 arguments (%zd given)", nargs);
-        return NULL;
+/* Fills `given` (`max` slots, NULL if not given) from a vectorcall's positional
+ * and keyword arguments named `kwlist`; the first `required` must be given.
+ * -1 with TypeError on a bad call. */
+static int parse_args(const char *fname, const char *const *kwlist, int required, int max, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames, PyObject **given) {
+    if (nargs > max) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%zd given)", fname, max, nargs);
+        return -1;
     }
     for (Py_ssize_t i = 0; i < nargs; i++) given[i] = args[i];
     Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
     for (Py_ssize_t k = 0; k < nkw; k++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         int slot = -1;
-        for (int j = 0; j < 3; j++) {
-            if (PyUnicode_CompareWithASCIIString(key, get_kwlist[j]) == 0) slot = j;
+        for (int j = 0; j < max; j++) {
+            if (PyUnicode_CompareWithASCIIString(key, kwlist[j]) == 0) slot = j;
         }
         if (slot < 0) {
-            PyErr_Format(PyExc_TypeError, "get_events() got an unexpected keyword argument '%U'", key);
-            return NULL;
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
+            return -1;
         }
         if (given[slot] != NULL) {
-            PyErr_Format(PyExc_TypeError, "get_events() got multiple values for argument '%U'", key);
-            return NULL;
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%U'", fname, key);
+            return -1;
         }
         given[slot] = args[nargs + k];
     }
-    for (int j = 0; j < 3; j++) {
+    for (int j = 0; j < required; j++) {
         if (given[j] == NULL) {
-            PyErr_Format(PyExc_TypeError, "get_events() missing required argument '%s'", get_kwlist[j]);
-            return NULL;
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, kwlist[j]);
+            return -1;
         }
     }
+    return 0;
+}
+
+static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *given[3] = {NULL, NULL, NULL};
+    if (parse_args("get_events", get_kwlist, 3, 3, args, nargs, kwnames, given) < 0) return NULL;
     if (self->store == NULL || self->list == NULL || FastEventType == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
         return NULL;
@@ -667,7 +680,74 @@ done:
     return out;
 }
 
+static const char *const add_kwlist[] = {"node_id", "signal", "epoch", "value", "timestamp"};
+
+/* Values at least this long are copied into the store with the GIL released: the
+ * copy then outweighs releasing and taking the GIL back (a few hundred ns). */
+#define RELEASE_GIL_FROM 16384
+
+/* add_event(node_id, signal, epoch, value, timestamp=None) -> int: one library
+ * call for `bytes` values, int epochs and float (or no) timestamps; anything else
+ * (other value types, int timestamps, epochs out of range) goes to the store's
+ * Python `_add_event_general`, which accepts it or raises the right error. */
+static PyObject *StoreBase_add_event(StoreBase *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *given[5] = {NULL, NULL, NULL, NULL, NULL};
+    if (parse_args("add_event", add_kwlist, 4, 5, args, nargs, kwnames, given) < 0) return NULL;
+    if (self->store == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        return NULL;
+    }
+    PyObject *stamp = given[4] == NULL ? Py_None : given[4];
+    unsigned long long epoch = (unsigned long long)-1;
+    int usual = PyBytes_CheckExact(given[3]) && PyLong_Check(given[2]) && (stamp == Py_None || PyFloat_CheckExact(stamp));
+    if (usual) {
+        epoch = PyLong_AsUnsignedLongLong(given[2]);
+        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return NULL;
+            PyErr_Clear();
+            usual = 0;
+        }
+    }
+    if (!usual) {
+        PyObject *call[6] = {(PyObject *)self, given[0], given[1], given[2], given[3], stamp};
+        return PyObject_VectorcallMethod(str_add_general, call, 6 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    uint32_t node, signal;
+    if (id_or_intern(self, given[0], &node) < 0 || id_or_intern(self, given[1], &signal) < 0) return NULL;
+    if (self->store == NULL) { /* _intern ran Python code */
+        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        return NULL;
+    }
+    double timestamp;
+    if (stamp == Py_None) { /* now, as time.time() reads it */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        timestamp = (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+    } else {
+        timestamp = PyFloat_AS_DOUBLE(stamp);
+    }
+    const uint8_t *bytes = (const uint8_t *)PyBytes_AS_STRING(given[3]);
+    size_t len = (size_t)PyBytes_GET_SIZE(given[3]);
+    noob_event_store *store = self->store;
+    uint64_t id = 0;
+    noob_result code;
+    if (len >= RELEASE_GIL_FROM) {
+        Py_BEGIN_ALLOW_THREADS
+        code = noob_event_store_add(store, node, signal, epoch, bytes, len, timestamp, &id);
+        Py_END_ALLOW_THREADS
+    } else {
+        code = noob_event_store_add(store, node, signal, epoch, bytes, len, timestamp, &id);
+    }
+    if (code != NOOB_OK) return raise_code(code);
+    return PyLong_FromUnsignedLongLong(id);
+}
+
 static PyMethodDef StoreBase_methods[] = {
+    {"add_event", (PyCFunction)(void (*)(void))StoreBase_add_event, METH_FASTCALL | METH_KEYWORDS,
+     "add_event(node_id, signal, epoch, value, timestamp=None) -> int\n\n"
+     "Store one event and return its id (unique and increasing within the store).\n"
+     "timestamp defaults to time.time(). The GIL is released while a value of\n"
+     "16 KiB or more is copied into the store."},
     {"_add_many", (PyCFunction)StoreBase_add_many, METH_O, "The fast path of add_events (private)."},
     {"_bind", (PyCFunction)(void (*)(void))StoreBase_bind, METH_FASTCALL, "Bind the store (private)."},
     {"_batch", (PyCFunction)StoreBase_batch, METH_O, "The fast path of batch_get_events (private)."},
@@ -710,6 +790,10 @@ PyMODINIT_FUNC PyInit__events(void) {
     if (str_intern == NULL) {
         str_intern = PyUnicode_InternFromString("_intern");
         if (str_intern == NULL) return NULL;
+    }
+    if (str_add_general == NULL) {
+        str_add_general = PyUnicode_InternFromString("_add_event_general");
+        if (str_add_general == NULL) return NULL;
     }
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;

@@ -179,6 +179,9 @@ class FastEventStore(_events.StoreBase):
     (C): the events of (node_id, signal, epoch), oldest first; ``[]`` if there are
     none (never added, cleared, evicted, or unknown names). ``epoch=-1`` gives the
     latest event of (node_id, signal) across epochs, as a 0- or 1-element list.
+    ``add_event(node_id, signal, epoch, value, timestamp=None) -> int`` is too: it
+    stores one event and returns its id (unique and increasing within the store);
+    ``timestamp`` defaults to ``time.time()``.
     """
 
     __slots__ = ("_handle", "_ids", "_names", "_closed", "__weakref__")
@@ -241,9 +244,11 @@ class FastEventStore(_events.StoreBase):
 
     # -- adding -----------------------------------------------------------------
 
-    def add_event(self, node_id: Name, signal: Name, epoch: int, value: Value, timestamp: float | None = None) -> int:
-        """Store one event and return its id (unique and increasing within the store).
-        ``timestamp`` defaults to ``time.time()``."""
+    def _add_event_general(
+        self, node_id: Name, signal: Name, epoch: int, value: Value, timestamp: float | None = None
+    ) -> int:
+        """``add_event`` (C, from ``_events.StoreBase``) for any accepted input,
+        through cffi (which releases the GIL); the C method takes the usual ones."""
         ids = self._ids
         node = ids.get(node_id)
         if node is None:

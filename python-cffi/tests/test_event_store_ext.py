@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 
 import pytest
 
@@ -331,3 +332,65 @@ def test_add_events_fast_and_general_paths_agree():
             fast.add_events(events)
     with pytest.raises(RuntimeError):
         _events.StoreBase()._add_many([])  # an unbound base
+
+
+def test_add_event_in_c_and_through_the_general_path_agree():
+    big = bytes(range(256)) * 80  # 20 KiB: copied with the GIL released
+    calls = [
+        (("a", "s", 1, b"x", 0.5), {}),
+        (("a", "s"), {"epoch": 1, "value": b"yy", "timestamp": 1.5}),
+        (("b", "s", 2, big), {"timestamp": 2.5}),
+        (("b", "s", 2**64 - 1, b""), {}),  # no timestamp: now
+    ]
+    with FastEventStore(0) as fast, FastEventStore(0) as general:
+        for args, kwargs in calls:
+            first = fast.add_event(*args, **kwargs)
+            other = general._add_event_general(*args, **kwargs)
+            assert first - fast.stats().id_prefix * 2**32 == other - general.stats().id_prefix * 2**32
+        for node, epoch in (("a", 1), ("b", 2)):
+            got = fast.get_events(node, "s", epoch)
+            want = general.get_events(node, "s", epoch)
+            assert [(e.value, e.epoch, e.timestamp) for e in got] == [(e.value, e.epoch, e.timestamp) for e in want]
+        (now,) = fast.get_events("b", "s", 2**64 - 1)
+        assert now.value == b"" and abs(now.timestamp - time.time()) < 5
+        # Inputs the C method hands to the general path, and its errors.
+        fast.add_event("c", "s", 3, bytearray(b"ba"), 1)
+        fast.add_event("c", "s", 3, memoryview(b"mv"))
+        assert [e.value for e in fast.get_events("c", "s", 3)] == [b"ba", b"mv"]
+        for epoch in (-1, 2**64):
+            with pytest.raises(OverflowError):
+                fast.add_event("c", "s", epoch, b"x", 0.0)
+        with pytest.raises(TypeError):
+            fast.add_event("c", "s", 3)  # no value
+        with pytest.raises(TypeError):
+            fast.add_event("c", "s", 3, b"x", 0.0, 1)
+        with pytest.raises(TypeError):
+            fast.add_event("c", "s", 3, b"x", stamp=0.0)
+        with pytest.raises(TypeError):
+            fast.add_event([], "s", 3, b"x", 0.0)  # unhashable name
+        assert len(fast.get_events("c", "s", 3)) == 2
+        fast.close()
+        with pytest.raises(StoreClosedError):
+            fast.add_event("a", "s", 1, b"x", 0.5)
+    with pytest.raises(RuntimeError):
+        _events.StoreBase().add_event("a", "s", 1, b"x")  # an unbound base
+
+
+def test_threads_add_long_values_to_one_store():
+    frame = bytes(range(256)) * 256  # 64 KiB
+    with FastEventStore(cache_size=64) as store:
+
+        def camera(index):
+            for epoch in range(200):
+                store.add_event(f"camera{index}", "frame", epoch, frame, float(epoch))
+
+        threads = [threading.Thread(target=camera, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stats = store.stats()
+        assert stats.added == 600 and stats.events + stats.evicted_events == 600
+        assert stats.events <= 64
+        (last,) = store.get_events("camera1", "frame", 199)
+        assert last.value == frame
