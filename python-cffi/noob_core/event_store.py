@@ -160,8 +160,9 @@ class FastEventStore(_events.StoreBase):
     epochs are evicted, oldest (smallest number) first, until the store is at or
     below the bound less 1/64th of it (so a step's cost spreads over many adds;
     bounds under 64 are kept exactly); the newest epoch is never evicted, so one
-    huge epoch may exceed the bound. Evicted events are counted in ``stats()`` and are afterwards simply not
-    found (an empty list), like events that were never added. The default, 10,000
+    huge epoch may exceed the bound. Evicted events are counted in ``stats()``
+    and are afterwards simply not found (an empty list), like events that were
+    never added. The default, 10,000
     events, is the seed's; use ``cache_size=0`` for an unbounded store.
 
     Names are ``str`` (or UTF-8 ``bytes``); they are interned once per store and
