@@ -5,14 +5,17 @@ no load on Python's garbage collector. Gets copy what they return into
 ``FastEvent`` tuples (a value is a fresh ``bytes``), so what a caller holds never
 changes, even if the epoch is cleared or evicted afterwards.
 
-Threads: one store may be used from many threads at once. Adds, epoch reads
-and clears are cffi calls, which release the GIL, and ``batch_get_events``
-releases it for the library's part of its one C call (``_events``), so Python
-threads adding to and reading from one store really run in parallel while
-inside the library. ``get_events`` (and ``get_latest``) is one short call of the
-linked C extension ``_events`` that holds the GIL: it looks the key up in the
-library, refilling the store's own result list, and builds the FastEvent tuples
-from its views before returning (the GIL keeps two threads off that list). The
+Threads: one store may be used from many threads at once. Epoch reads and
+clears are cffi calls, which release the GIL; ``batch_get_events`` and
+``add_events`` release it for the library's part of their one C call
+(``_events``), and ``add_event`` while it copies a value of 16 KiB or more, so
+Python threads adding to and reading from one store really run in parallel
+while inside the library. ``get_events`` (and ``get_latest``), and ``add_event``
+of a shorter value, are one short call of the linked C extension ``_events``
+that holds the GIL (releasing it would cost more than the call): a get looks the
+key up in the library, refilling the store's own result list, and builds the
+FastEvent tuples from its views before returning (the GIL keeps two threads off
+that list). The
 other Python-level state is the name cache (a dict, updated atomically) and one
 refillable result list per thread (``threading.local``) for the general path of
 batch gets.
