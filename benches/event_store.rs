@@ -6,7 +6,8 @@
 //! * `add/*`: `noob_event_store_add` with interned ids. `fresh` fills a new,
 //!   unbounded store per sample (growth and page faults included);
 //!   `bounded` adds to a store kept at 100,000 events, so every add also pays
-//!   its share of evicting old epochs (the streaming steady state). `2 threads`
+//!   its share of evicting old epochs (the streaming steady state); `two
+//!   epochs in flight` delivers each pair of epochs newer first. `2 threads`
 //!   runs the same on two threads, each adding whole epochs of its own (`own
 //!   epochs`) or the events of half the nodes (`own nodes`).
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
@@ -322,6 +323,30 @@ fn adds(c: &mut Criterion) {
             start.elapsed()
         })
     });
+
+    // Epochs in flight together: each pair of epochs arrives newer first, so an
+    // older epoch's events land behind a key's newest (as with a pipeline that
+    // runs epochs concurrently and finishes them out of order).
+    let swapped: Vec<WorkloadEvent> = (0..events.len())
+        .map(|i| {
+            let per = workload::EVENTS_PER_EPOCH as usize;
+            let partner = ((i / per) ^ 1) * per + i % per;
+            events[partner.min(events.len() - 1)].clone()
+        })
+        .collect();
+    let store_swapped = Store::new(BOUND);
+    let ids_swapped = Ids::intern(store_swapped);
+    add_run(store_swapped, &ids_swapped, &swapped, 0, BOUND as u64, 0);
+    let cursor_swapped = AtomicU64::new(BOUND as u64);
+    group.bench_function("bounded 100k, 1 thread, two epochs in flight", |b| {
+        b.iter_custom(|iters| {
+            let start_index = cursor_swapped.fetch_add(iters, Ordering::Relaxed);
+            let start = Instant::now();
+            add_run(store_swapped, &ids_swapped, &swapped, start_index, iters, 0);
+            start.elapsed()
+        })
+    });
+    store_swapped.free();
 
     for (name, split) in [
         ("own epochs", Split::OwnEpochs),

@@ -104,9 +104,35 @@ impl KeyEvents {
             }
             self.epochs.insert(at, epoch);
             self.payloads.insert(at, payload);
-            // Later events moved up by one: sample them again (rare).
-            self.resample();
+            // Later events moved up by one: sample them again.
+            self.resample_from(at);
         }
+    }
+
+    /// Updates the sample after the events from position `at` on moved within
+    /// the deques (an insert or a removal there): the samples before `at` stay.
+    /// An add to an epoch just behind the newest (epochs running concurrently)
+    /// then costs a few samples, not the whole key.
+    fn resample_from(&mut self, at: usize) {
+        if self.samples.is_empty() {
+            return self.resample();
+        }
+        let end = self.popped + self.epochs.len() as u64;
+        let from = (self.popped + at as u64).div_ceil(SAMPLE);
+        let mut j = from.saturating_sub(self.first_sample) as usize;
+        loop {
+            let logical = SAMPLE * (self.first_sample + j as u64);
+            if logical >= end {
+                break;
+            }
+            let epoch = self.epochs[(logical - self.popped) as usize];
+            match self.samples.get_mut(j) {
+                Some(sample) => *sample = epoch,
+                None => self.samples.push_back(epoch),
+            }
+            j += 1;
+        }
+        self.samples.truncate(j);
     }
 
     /// Rebuilds the sample after events moved within the deques.
@@ -311,7 +337,7 @@ impl KeyEvents {
             self.epochs.drain(start..start + count);
             self.payloads
                 .remove_range(start, count, |p| sink.extend(p.value.into_shared()));
-            self.resample();
+            self.resample_from(start);
         }
         if self.epochs.is_empty() {
             // A key that comes back later starts small again.
@@ -722,10 +748,14 @@ mod tests {
                         assert_eq!(removed, before - model.len());
                     }
                 }
-                1 => {
-                    // An add to an older epoch.
+                1 | 2 => {
+                    // An add to an older epoch, anywhere or just behind the newest.
                     id += 1;
-                    let epoch = next(step / 3 + 1);
+                    let epoch = if next(2) == 0 {
+                        next(step / 3 + 1)
+                    } else {
+                        (step / 3).saturating_sub(next(3))
+                    };
                     events.insert(slot(epoch, id));
                     model.push((epoch, id));
                     model.sort_unstable();
@@ -738,7 +768,7 @@ mod tests {
                     model.sort_unstable();
                 }
             }
-            if step % 97 == 0 || step > 5900 {
+            if step % 11 == 0 || step > 5900 {
                 let mut fresh = KeyEvents {
                     epochs: events.epochs.clone(),
                     payloads: events.payloads.clone(),
