@@ -8,8 +8,8 @@
 //!   `bounded` adds to a store kept at 100,000 events, so every add also pays
 //!   its share of evicting old epochs (the streaming steady state); `two
 //!   epochs in flight` delivers each pair of epochs newer first. `2 threads`
-//!   runs the same on two threads, each adding whole epochs of its own (`own
-//!   epochs`) or the events of half the nodes (`own nodes`).
+//!   runs the same on two threads, each adding every other epoch (`own
+//!   epochs`, all nodes) or the events of half the nodes (`own nodes`).
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
 //! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
 //!   freed per call; `refilled list`: one list refilled by
@@ -233,47 +233,23 @@ fn batch_two_threads(
     })
 }
 
-/// How two threads split the workload.
-#[derive(Clone, Copy)]
-enum Split {
-    /// Each thread adds every event of its own epochs (all nodes).
-    OwnEpochs,
-    /// Each thread adds the events of its own nodes (even / odd node index),
-    /// in all epochs: as when a pipeline's nodes run on different workers.
-    OwnNodes,
-}
-
-/// Two threads, each adding `per_thread` events; returns the wall time.
+/// Two threads, thread t adding `per_thread` events of `halves[t]`; returns
+/// the wall time.
 fn add_two_threads(
     store: Store,
     ids: &Ids,
     halves: &[Vec<WorkloadEvent>; 2],
-    events: &[WorkloadEvent],
-    split: Split,
     per_thread: u64,
     cursor: &AtomicU64,
 ) -> Duration {
     let barrier = Barrier::new(3);
     let start_index = cursor.fetch_add(per_thread, Ordering::Relaxed);
     std::thread::scope(|scope| {
-        for thread in 0..2u64 {
+        for half in halves {
             let barrier = &barrier;
             scope.spawn(move || {
                 barrier.wait();
-                match split {
-                    // Thread t's epochs are disjoint: a high bit tells them apart.
-                    Split::OwnEpochs => {
-                        add_run(store, ids, events, start_index, per_thread, thread << 40)
-                    }
-                    Split::OwnNodes => add_run(
-                        store,
-                        ids,
-                        &halves[thread as usize],
-                        start_index,
-                        per_thread,
-                        0,
-                    ),
-                }
+                add_run(store, ids, half, start_index, per_thread, 0);
                 barrier.wait();
             });
         }
@@ -284,15 +260,27 @@ fn add_two_threads(
     })
 }
 
-fn adds(c: &mut Criterion) {
-    let events = workload::events(EVENTS, 7, 64);
-    let halves: [Vec<WorkloadEvent>; 2] = [0, 1].map(|parity| {
+/// The workload split in two by `side`: (even, odd).
+fn split_by(
+    events: &[WorkloadEvent],
+    side: fn(&WorkloadEvent) -> usize,
+) -> [Vec<WorkloadEvent>; 2] {
+    [0, 1].map(|parity| {
         events
             .iter()
-            .filter(|e| e.key.node % 2 == parity)
+            .filter(|e| side(e) % 2 == parity)
             .cloned()
             .collect()
-    });
+    })
+}
+
+fn adds(c: &mut Criterion) {
+    let events = workload::events(EVENTS, 7, 64);
+    // Own nodes: as when a pipeline's nodes run on different workers. Own
+    // epochs: every other epoch each (all nodes), as when epochs run
+    // concurrently.
+    let halves = split_by(&events, |e| e.key.node);
+    let epoch_halves = split_by(&events, |e| e.key.epoch as usize);
     let mut group = c.benchmark_group("event_store/add");
     group.throughput(Throughput::Elements(1));
     group.sample_size(20);
@@ -348,25 +336,19 @@ fn adds(c: &mut Criterion) {
     });
     store_swapped.free();
 
-    for (name, split) in [
-        ("own epochs", Split::OwnEpochs),
-        ("own nodes", Split::OwnNodes),
-    ] {
+    for (name, split) in [("own epochs", &epoch_halves), ("own nodes", &halves)] {
         group.bench_function(format!("fresh, 2 threads, {name}"), |b| {
             b.iter_custom(|iters| {
                 let store = Store::new(0);
                 let ids = Ids::intern(store);
                 let local = AtomicU64::new(0);
                 let per_thread = iters.div_ceil(2);
-                let elapsed =
-                    add_two_threads(store, &ids, &halves, &events, split, per_thread, &local);
+                let elapsed = add_two_threads(store, &ids, split, per_thread, &local);
                 store.free();
                 elapsed
             })
         });
-        // A store of its own: epochs another split added (own epochs: from
-        // 2^40 on) would make every add of this one go to the oldest epoch,
-        // evicted at once.
+        // A store of its own: another split's cycles leave it at other epochs.
         let store = Store::new(BOUND);
         let ids = Ids::intern(store);
         add_run(store, &ids, &events, 0, BOUND as u64, 0);
@@ -374,7 +356,7 @@ fn adds(c: &mut Criterion) {
         group.bench_function(format!("bounded 100k, 2 threads, {name}"), |b| {
             b.iter_custom(|iters| {
                 let per_thread = iters.div_ceil(2);
-                add_two_threads(store, &ids, &halves, &events, split, per_thread, &cursor)
+                add_two_threads(store, &ids, split, per_thread, &cursor)
             })
         });
         store.free();
