@@ -165,7 +165,8 @@ class FastEventStore(_events.StoreBase):
     bounds under 64 are kept exactly); the newest epoch is never evicted, so one
     huge epoch may exceed the bound. Evicted events are counted in ``stats()``
     and are afterwards simply not found (an empty list), like events that were
-    never added. The default, 10,000
+    never added; an evicted epoch stays evicted (a later add to an epoch at or
+    below ``stats().highest_evicted_epoch`` is evicted at once). The default, 10,000
     events, is the seed's; use ``cache_size=0`` for an unbounded store.
 
     Names are ``str`` (or UTF-8 ``bytes``); they are interned once per store and

@@ -4,9 +4,10 @@
 //! of their values. After an add pushes the store over a bound, whole epochs
 //! are evicted, smallest epoch number first, until the store is within its
 //! bounds again, except that the newest (largest) epoch is never evicted: one
-//! epoch bigger than the bound is kept whole rather than torn. An event added
-//! to an epoch older than all others in a full store is therefore evicted at
-//! once (its add still succeeds and counts as evicted). Evicted events are
+//! epoch bigger than the bound is kept whole rather than torn. An evicted epoch
+//! stays evicted: an event added later to an epoch at or below the highest
+//! evicted one goes at once (its add still succeeds and counts as evicted),
+//! even if the store has room by then. Evicted events are
 //! counted in the stats; asking for them afterwards finds nothing, exactly as
 //! for an epoch that was cleared.
 //!

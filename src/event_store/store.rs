@@ -548,13 +548,16 @@ impl EventStore {
         // it in its own cache instead of waiting for this thread or making it
         // wait. Shards still behind after the others are done (held by a
         // reader, or by a long add) are then waited for.
+        // Every shard gets the floor, so that a later add to an evicted epoch
+        // goes at once whichever shard it lands in (an evicted epoch stays
+        // evicted).
         let mut values = Vec::new();
         let mut behind = Vec::new();
         for (index, cell) in self.shards.iter().enumerate() {
+            cell.evict_below.fetch_max(plan.floor, Ordering::AcqRel);
             if cell.oldest.load(Ordering::Acquire) >= plan.floor {
                 continue;
             }
-            cell.evict_below.fetch_max(plan.floor, Ordering::AcqRel);
             match cell.shard.try_write() {
                 Some(mut shard) => {
                     self.catch_up(cell, &mut shard, &mut values);

@@ -307,6 +307,39 @@ fn retention_evicts_in_steps_down_to_the_low_mark() {
 }
 
 #[test]
+fn an_evicted_epoch_stays_evicted() {
+    let store = EventStore::with_id_prefix(Retention::events(100), 1);
+    // Consecutive ids map to distinct shards: the first four names fill the
+    // store, the other four land in shards that never held an evicted epoch.
+    let names: Vec<NameId> = (0..8)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    for i in 0..200u64 {
+        store
+            .add(names[(i % 4) as usize], names[0], i / 10, b"v", 0.0)
+            .unwrap();
+    }
+    let highest = store.stats().highest_evicted_epoch.unwrap();
+    for epoch in store.epochs().unwrap() {
+        store.clear_epoch(epoch).unwrap();
+    }
+    assert_eq!(store.len(), 0, "room for anything now");
+    let evicted = store.stats().evicted_events;
+    // Whichever shard the node lands in, an add to an evicted epoch goes at once.
+    for (i, &node) in names.iter().enumerate() {
+        store
+            .add(node, names[0], highest - (i as u64 % 2), b"late", 0.0)
+            .unwrap();
+    }
+    assert_eq!(store.len(), 0);
+    assert_eq!(store.stats().evicted_events, evicted + 8);
+    store
+        .add(names[3], names[0], highest + 1, b"kept", 0.0)
+        .unwrap();
+    assert_eq!(store.get(names[3], names[0], highest + 1).unwrap().len(), 1);
+}
+
+#[test]
 fn retention_by_bytes() {
     let retention = Retention {
         max_events: None,

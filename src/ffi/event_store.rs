@@ -43,8 +43,10 @@ const _: () = assert!(NOOB_EVENT_STORE_MAX_NAMES == MAX_NAMES);
 /// bound less 1/64th of it (the bound itself for bounds under 64: eviction in
 /// steps keeps its cost per add small), except that the newest (largest) epoch
 /// is never evicted. Evicted events are counted in the stats and are afterwards
-/// simply not found. With adds on several threads the bound may be exceeded
-/// briefly, by the adds that race an eviction.
+/// simply not found; an evicted epoch stays evicted (a later add to an epoch at
+/// or below `highest_evicted_epoch` succeeds and is evicted at once). With adds
+/// on several threads the bound may be exceeded briefly, by the adds that race
+/// an eviction.
 ///
 /// Thread safety: every function may be called on the same store from many
 /// threads at once, except `noob_event_store_free`, which must be the last call
