@@ -9,7 +9,8 @@
 //!   its share of evicting old epochs (the streaming steady state); `two
 //!   epochs in flight` delivers each pair of epochs newer first. `2 threads`
 //!   runs the same on two threads, each adding every other epoch (`own
-//!   epochs`, all nodes) or the events of half the nodes (`own nodes`).
+//!   epochs`, all nodes) or the events of half the nodes (`own nodes`);
+//!   `bounded 6.4 MB` bounds the store's bytes instead of its events.
 //! * `add_batch/1000`: one `noob_event_store_add_batch` call of 1,000 events.
 //! * `get/*` on a store holding 1,000,000 events: `latest` (list made and
 //!   freed per call; `refilled list`: one list refilled by
@@ -45,10 +46,14 @@ unsafe impl Sync for Store {}
 
 impl Store {
     fn new(max_events: usize) -> Self {
+        Self::bounded(max_events, 0)
+    }
+
+    fn bounded(max_events: usize, max_bytes: usize) -> Self {
         let mut store = null_mut();
         // SAFETY: valid out pointer.
         assert_eq!(
-            unsafe { noob_event_store_new(max_events, 0, &mut store) },
+            unsafe { noob_event_store_new(max_events, max_bytes, &mut store) },
             NOOB_OK
         );
         Store(NonNull::new(store).unwrap())
@@ -361,6 +366,24 @@ fn adds(c: &mut Criterion) {
         });
         store.free();
     }
+    // A byte bound instead: 100,000 of the workload's 64-byte values.
+    let by_bytes = Store::bounded(0, BOUND * 64);
+    let ids_by_bytes = Ids::intern(by_bytes);
+    add_run(by_bytes, &ids_by_bytes, &events, 0, BOUND as u64, 0);
+    let cursor_by_bytes = AtomicU64::new(BOUND as u64);
+    group.bench_function("bounded 6.4 MB, 2 threads, own nodes", |b| {
+        b.iter_custom(|iters| {
+            let per_thread = iters.div_ceil(2);
+            add_two_threads(
+                by_bytes,
+                &ids_by_bytes,
+                &halves,
+                per_thread,
+                &cursor_by_bytes,
+            )
+        })
+    });
+    by_bytes.free();
     store.free();
     group.finish();
 

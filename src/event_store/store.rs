@@ -165,6 +165,9 @@ struct ShardCell {
     /// Epochs below this go: set by an eviction step, carried out by whoever
     /// next writes the shard (see `EventStore::catch_up`). Only grows.
     evict_below: AtomicU64,
+    /// With a byte bound: an add that takes this shard's bytes above this
+    /// looks at the whole store's bytes (see `EventStore::share_byte_room`).
+    bytes_look_at: AtomicUsize,
 }
 
 impl ShardCell {
@@ -176,6 +179,7 @@ impl ShardCell {
             oldest: AtomicU64::new(u64::MAX),
             newest: AtomicU64::new(0),
             evict_below: AtomicU64::new(0),
+            bytes_look_at: AtomicUsize::new(usize::MAX),
         }
     }
 
@@ -186,6 +190,12 @@ impl ShardCell {
         let (oldest, newest) = shard.epoch_range().unwrap_or((u64::MAX, 0));
         self.oldest.store(oldest, Ordering::Release);
         self.newest.store(newest, Ordering::Release);
+    }
+
+    /// Whether `shard` (this cell's, locked) holds more bytes than its look.
+    #[inline]
+    fn bytes_past_look(&self, shard: &Shard) -> bool {
+        shard.bytes > self.bytes_look_at.load(Ordering::Relaxed)
     }
 
     /// Whether the shard may hold an epoch at or below `epoch`.
@@ -259,7 +269,7 @@ impl EventStore {
 
     fn with_ids(retention: Retention, ids: IdSource) -> Self {
         let count = shard_count();
-        EventStore {
+        let store = EventStore {
             shards: (0..count).map(|_| ShardCell::new()).collect(),
             interner: Arc::new(Interner::new()),
             retention,
@@ -272,7 +282,9 @@ impl EventStore {
             evicted_epochs: AtomicU64::new(0),
             highest_evicted: AtomicU64::new(0),
             evicting: Mutex::new(()),
-        }
+        };
+        store.share_byte_room();
+        store
     }
 
     /// A key's shard depends on its node only: all signals of a node share a
@@ -335,7 +347,7 @@ impl EventStore {
         let key = pack_key(node, signal);
         let cell = self.cell(key);
         let mut evicted = Vec::new();
-        let id = {
+        let (id, look_at_bytes) = {
             let mut shard = cell.shard.write();
             // Checked under the shard lock: `close` empties each shard after
             // setting the flag, so an add either sees the flag or is emptied.
@@ -352,10 +364,10 @@ impl EventStore {
             );
             self.catch_up(cell, &mut shard, &mut evicted);
             cell.publish(&shard);
-            id
+            (id, cell.bytes_past_look(&shard))
         };
         free_values(evicted);
-        self.enforce_retention(self.ids.issued_through(id));
+        self.enforce_retention(self.ids.issued_through(id), look_at_bytes);
         Ok(id)
     }
 
@@ -436,13 +448,14 @@ impl EventStore {
         }
         // One reservation: the batch's ids are consecutive, in its own order.
         let first = self.ids.take(events.len() as u64)?;
+        let mut look_at_bytes = false;
         for (index, cell) in self.shards.iter().enumerate() {
             let group = &order[bounds[index] as usize..bounds[index + 1] as usize];
             // A shard's lock is held for `HOLD` events at most, so that
             // another thread waiting for it (an evicting add) spins briefly
             // instead of sleeping through the whole part of a large batch.
             for part in group.chunks(HOLD) {
-                self.insert_part(cell, part, events, &mut long_values, first)?;
+                look_at_bytes |= self.insert_part(cell, part, events, &mut long_values, first)?;
             }
         }
         if let Some(ids) = ids_out {
@@ -450,12 +463,14 @@ impl EventStore {
                 *id = first + i as u64;
             }
         }
-        self.enforce_retention(self.ids.issued_through(first + events.len() as u64 - 1));
+        let issued = self.ids.issued_through(first + events.len() as u64 - 1);
+        self.enforce_retention(issued, look_at_bytes);
         Ok(())
     }
 
     /// Inserts the batch's events `part` (indices into `events`, all of
-    /// `cell`'s shard) under one hold of its lock.
+    /// `cell`'s shard) under one hold of its lock; returns whether the shard's
+    /// bytes went past its look (`bytes_past_look`).
     fn insert_part(
         &self,
         cell: &ShardCell,
@@ -463,7 +478,7 @@ impl EventStore {
         events: &[NewEvent<'_>],
         long_values: &mut [Option<Value>],
         first: u64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut shard = cell.shard.write();
         self.check_open()?;
         for &i in part {
@@ -486,15 +501,17 @@ impl EventStore {
         let mut evicted = Vec::new();
         self.catch_up(cell, &mut shard, &mut evicted);
         cell.publish(&shard);
+        let look = cell.bytes_past_look(&shard);
         drop(shard);
         free_values(evicted);
-        Ok(())
+        Ok(look)
     }
 
     /// Evicts if the store is over its bound; `issued` is how many ids were
-    /// handed out by the end of the caller's add.
+    /// handed out by the end of the caller's add, `look_at_bytes` whether it
+    /// took its shard's bytes past the shard's look.
     #[inline]
-    fn enforce_retention(&self, issued: u64) {
+    fn enforce_retention(&self, issued: u64, look_at_bytes: bool) {
         if !self.retention.is_bounded() {
             return;
         }
@@ -505,10 +522,9 @@ impl EventStore {
         let events_maybe_over = self.retention.max_events.is_some_and(|max| {
             issued.saturating_sub(self.removed.load(Ordering::Acquire)) > max as u64
         });
-        let bytes_maybe_over = self
-            .retention
-            .max_bytes
-            .is_some_and(|max| self.bytes() > max);
+        // Nor other shards' byte counts, unless this shard's went past its
+        // share of the room left (the shares add up to at most the bound).
+        let bytes_maybe_over = look_at_bytes && self.retention.max_bytes.is_some();
         if events_maybe_over || bytes_maybe_over {
             self.evict();
         }
@@ -527,8 +543,30 @@ impl EventStore {
         };
         while self.retention.exceeded(self.len(), self.bytes()) {
             if self.evict_step() == 0 {
-                return;
+                break;
             }
+        }
+        self.share_byte_room();
+    }
+
+    /// With a byte bound, gives each shard a look (`bytes_look_at`): its bytes
+    /// now plus an equal share of the room left under the bound. While every
+    /// shard stays at or below its look, the store is within the bound, so an
+    /// add reads only its own shard's bytes; one that goes past its look makes
+    /// the adding thread look at the whole store (and share the room again).
+    /// Counts read while others add only make looks lower (safe).
+    fn share_byte_room(&self) {
+        let Some(max) = self.retention.max_bytes else {
+            return;
+        };
+        let held: Vec<usize> = self
+            .shards
+            .iter()
+            .map(|cell| cell.bytes.load(Ordering::Acquire))
+            .collect();
+        let share = max.saturating_sub(held.iter().sum()) / self.shards.len();
+        for (cell, bytes) in self.shards.iter().zip(held) {
+            cell.bytes_look_at.store(bytes + share, Ordering::Release);
         }
     }
 

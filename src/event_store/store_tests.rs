@@ -340,6 +340,63 @@ fn an_evicted_epoch_stays_evicted() {
 }
 
 #[test]
+fn a_byte_bound_holds_across_shards_and_threads() {
+    // One thread, many nodes (all shards), values of many sizes: within the
+    // bound after every add, each add reading only its own shard's bytes.
+    let retention = Retention {
+        max_events: None,
+        max_bytes: Some(50_000),
+    };
+    let store = EventStore::with_id_prefix(retention, 1);
+    let names: Vec<NameId> = (0..32)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    let mut lcg = workload::Lcg::new(5);
+    for i in 0..20_000u64 {
+        let len = lcg.draw(300) as usize;
+        let node = names[lcg.draw(32) as usize];
+        store.add(node, node, i / 25, &vec![1u8; len], 0.0).unwrap();
+        assert!(
+            store.bytes() <= 50_000,
+            "{} bytes after add {i}",
+            store.bytes()
+        );
+    }
+    assert!(
+        store.bytes() > 40_000,
+        "eviction steps go to the low mark only"
+    );
+
+    // Four threads: within the bound once they are done and one more add looked.
+    let store = Arc::new(EventStore::with_id_prefix(retention, 2));
+    let names: Vec<NameId> = (0..32)
+        .map(|i| store.intern(&format!("n{i}")).unwrap())
+        .collect();
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let (store, names) = (Arc::clone(&store), names.clone());
+            std::thread::spawn(move || {
+                for i in 0..10_000u64 {
+                    let node = names[((i + t * 8) % 32) as usize];
+                    store
+                        .add(node, node, i / 25, &vec![2u8; (i % 200) as usize], 0.0)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    store
+        .add(names[0], names[0], 10_000, &[3u8; 100], 0.0)
+        .unwrap();
+    let stats = store.stats();
+    assert!(stats.bytes <= 50_000, "{} bytes retained", stats.bytes);
+    assert_eq!(stats.events as u64 + stats.evicted_events, 40_001);
+}
+
+#[test]
 fn retention_by_bytes() {
     let retention = Retention {
         max_events: None,
