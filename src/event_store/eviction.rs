@@ -19,7 +19,11 @@
 //! (the bound itself for bounds under 64). One step visits each shard once,
 //! however many epochs go, so its cost spreads over the ~1/64 of the bound
 //! added before the next step, instead of every epoch's add paying a visit to
-//! every shard (the store then holds between the low mark and the bound).
+//! every shard (the store then holds between the low mark and the bound). The
+//! add that runs a step pays for all of it: tens of microseconds at a bound of
+//! 100,000 events. `evicted_epochs` counts the epochs a step planned for; an
+//! epoch another thread's add creates below the floor meanwhile goes too (its
+//! events counted) without being counted as an epoch.
 //!
 //! With adds on several threads, one thread evicts at a time and keeps going
 //! until the store is within bounds, counting what others add meanwhile; an
