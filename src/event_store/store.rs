@@ -388,7 +388,8 @@ impl EventStore {
     /// Adds events and writes their ids to `ids_out` (if given, it must be as
     /// long as `events`). The batch draws consecutive ids in its own order.
     /// Every event is checked before any is added, so a refused batch adds
-    /// nothing. Each shard's lock is taken once per `HOLD` (16) of its events.
+    /// nothing. Each shard's lock is taken once per `HOLD` (16) of its events,
+    /// so other threads may see a batch appear in parts, each event whole.
     ///
     /// Closing the store while a batch is being added empties whatever part of
     /// it was added, as for any other event, and the batch returns `Closed`.

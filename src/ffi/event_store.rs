@@ -536,8 +536,10 @@ pub unsafe extern "C" fn noob_event_store_add_named(
 /// Every event is checked before any is added: on any error nothing is added
 /// and `ids_out` is untouched. Errors: as `noob_event_store_add`, plus
 /// `NOOB_ERR_INVALID_ARGUMENT` if the lengths do not sum to `values_len` or an
-/// array is misaligned. (A close racing with the batch empties whatever part
-/// of it was added and the call fails with `NOOB_ERR_STORE_CLOSED`.)
+/// array is misaligned. Other threads may see the batch's events appear in
+/// parts (up to 16 of a shard's at a time), each event whole. (A close racing
+/// with the batch empties whatever part of it was added and the call fails
+/// with `NOOB_ERR_STORE_CLOSED`.)
 ///
 /// # Safety
 /// `store` must be NULL or a live store; each array NULL (only when `count`,
