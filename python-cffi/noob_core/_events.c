@@ -324,15 +324,17 @@ static PyObject *StoreBase_bind(StoreBase *self, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
-/* The interned id of `name`: the dict first, then the store's `_lookup` (which
- * asks the library, gives 0xFFFFFFFF for a name never interned, and raises
- * TypeError for what is not a name). */
-static int id_of(StoreBase *self, PyObject *name, uint32_t *out) {
+/* The id of `name` through the store's dict; a name not in it goes to the store's
+ * Python method `fallback`, which is Python code (the caller must own what it
+ * iterates): `_lookup` for gets (asks the library, gives 0xFFFFFFFF for a name
+ * never interned), `_intern` for adds; both raise TypeError for what is not a
+ * name. */
+static int id_via(StoreBase *self, PyObject *name, PyObject *fallback, uint32_t *out) {
     PyObject *found = PyDict_GetItemWithError(self->ids, name); /* borrowed */
     PyObject *owned = NULL;
     if (found == NULL) {
         if (PyErr_Occurred()) return -1; /* unhashable: TypeError */
-        owned = PyObject_CallMethodOneArg((PyObject *)self, str_lookup, name);
+        owned = PyObject_CallMethodOneArg((PyObject *)self, fallback, name);
         if (owned == NULL) return -1;
         found = owned;
     }
@@ -346,6 +348,10 @@ static int id_of(StoreBase *self, PyObject *name, uint32_t *out) {
     *out = (uint32_t)id;
     return 0;
 }
+
+static int id_of(StoreBase *self, PyObject *name, uint32_t *out) { return id_via(self, name, str_lookup, out); }
+
+static int id_or_intern(StoreBase *self, PyObject *name, uint32_t *out) { return id_via(self, name, str_intern, out); }
 
 static const char *const get_kwlist[] = {"node_id", "signal", "epoch"};
 
@@ -556,27 +562,6 @@ done:
     return out;
 }
 
-/* The id of `name` through the store's dict, interning a new name through the
- * store's `_intern` (Python code: the caller must own what it iterates). */
-static int id_or_intern(StoreBase *self, PyObject *name, uint32_t *out) {
-    PyObject *found = PyDict_GetItemWithError(self->ids, name); /* borrowed */
-    PyObject *owned = NULL;
-    if (found == NULL) {
-        if (PyErr_Occurred()) return -1; /* unhashable: TypeError */
-        owned = PyObject_CallMethodOneArg((PyObject *)self, str_intern, name);
-        if (owned == NULL) return -1;
-        found = owned;
-    }
-    unsigned long id = PyLong_AsUnsignedLong(found);
-    Py_XDECREF(owned);
-    if (id == (unsigned long)-1 && PyErr_Occurred()) return -1;
-    if (id > UINT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "a name id above 2**32 - 1");
-        return -1;
-    }
-    *out = (uint32_t)id;
-    return 0;
-}
 
 /* _add_many(events) -> list[int] | None: the fast path of add_events for a list or
  * tuple of (name, name, int, bytes, float) tuples. Names become ids through the
