@@ -255,14 +255,8 @@ def gil_rows(nc, n: int) -> None:
     print("| threads | wall | cpu/wall |")
     print("|---|---|---|")
     for k in (1, 2):
-        threads = [threading.Thread(target=lambda: hashlib.sha256(data).digest()) for _ in range(k)]
-        c0, t0 = time.process_time(), time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        c1, t1 = time.process_time(), time.perf_counter()
-        print(f"| {k} | {fmt_time(t1 - t0)} | {(c1 - c0) / (t1 - t0):.2f} |")
+        wall, cpu = run_threads([threading.Thread(target=lambda: hashlib.sha256(data).digest()) for _ in range(k)])
+        print(f"| {k} | {fmt_time(wall)} | {cpu / wall:.2f} |")
 
     frame_rows(nc)
 
@@ -286,21 +280,24 @@ def frame_rows(nc, frames: int = 1200, size: int = 1 << 20) -> None:
             for epoch in range(count):
                 add(node, "frame", epoch, frame, 0.0)
 
-        threads = [threading.Thread(target=camera, args=(i,)) for i in range(k)]
-        c0, t0 = time.process_time(), time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        c1, t1 = time.process_time(), time.perf_counter()
+        wall, cpu = run_threads([threading.Thread(target=camera, args=(i,)) for i in range(k)])
         assert store.stats().added == frames
         store.close()
-        wall = t1 - t0
         one = wall if k == 1 else one
         print(
             f"| {k} | {fmt_time(wall)} | {fmt_time(wall / frames)} | {frames * size / wall / 1e9:.1f} "
-            f"| {(c1 - c0) / wall:.2f} | {one / wall:.2f}x |"
+            f"| {cpu / wall:.2f} | {one / wall:.2f}x |"
         )
+
+
+def run_threads(threads: list[threading.Thread]) -> tuple[float, float]:
+    """Starts and joins `threads`; returns (wall seconds, process CPU seconds)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def array_of(code, items):
