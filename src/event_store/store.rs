@@ -542,8 +542,9 @@ impl EventStore {
         let Some(_evicting) = self.evicting.try_lock() else {
             return;
         };
-        while self.retention.exceeded(self.len(), self.bytes()) {
-            if self.evict_step() == 0 {
+        loop {
+            let (events, bytes) = (self.len(), self.bytes());
+            if !self.retention.exceeded(events, bytes) || self.evict_step(events, bytes) == 0 {
                 break;
             }
         }
@@ -574,8 +575,8 @@ impl EventStore {
     /// Removes the oldest whole epochs that bring the store down to the
     /// retention's low marks, never the newest epoch; returns how many events
     /// went. Visits each shard holding an epoch below the chosen floor once.
-    fn evict_step(&self) -> usize {
-        let (events, bytes) = (self.len(), self.bytes());
+    /// `events` and `bytes` are what the store holds.
+    fn evict_step(&self, events: usize, bytes: usize) -> usize {
         let (low_events, low_bytes) = self.retention.low_marks();
         let need_events = low_events.map_or(0, |low| events.saturating_sub(low));
         let need_bytes = low_bytes.map_or(0, |low| bytes.saturating_sub(low));
