@@ -324,6 +324,27 @@ static PyObject *StoreBase_bind(StoreBase *self, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
+/* The error of a call on a store base that is not bound (or no longer: a name
+ * lookup or interning ran Python code); returns NULL. */
+static PyObject *not_initialised(void) {
+    PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+    return NULL;
+}
+
+/* An int `obj` as an epoch in 0..2**64-1: 1 with `*out` set, 0 if it is out of
+ * that range (no error set: the caller's general path handles it), -1 on another
+ * error. */
+static int epoch_in_range(PyObject *obj, uint64_t *out) {
+    unsigned long long epoch = PyLong_AsUnsignedLongLong(obj);
+    if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    *out = epoch;
+    return 1;
+}
+
 /* The id of `name` through the store's dict; a name not in it goes to the store's
  * Python method `fallback`, which is Python code (the caller must own what it
  * iterates): `_lookup` for gets (asks the library, gives 0xFFFFFFFF for a name
@@ -395,10 +416,7 @@ static int parse_args(const char *fname, const char *const *kwlist, int required
 static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     PyObject *given[3] = {NULL, NULL, NULL};
     if (parse_args("get_events", get_kwlist, 3, 3, args, nargs, kwnames, given) < 0) return NULL;
-    if (self->store == NULL || self->list == NULL || FastEventType == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
-        return NULL;
-    }
+    if (self->store == NULL || self->list == NULL || FastEventType == NULL) return not_initialised();
     PyObject *epoch_obj = given[2];
     if (!PyLong_Check(epoch_obj)) {
         PyErr_Format(PyExc_TypeError, "an epoch must be an int, not %.100s", Py_TYPE(epoch_obj)->tp_name);
@@ -416,10 +434,7 @@ static PyObject *StoreBase_get_events(StoreBase *self, PyObject *const *args, Py
     uint32_t node, signal;
     if (id_of(self, given[0], &node) < 0 || id_of(self, given[1], &signal) < 0) return NULL;
     /* _lookup may have run Python code: check the store is still bound. */
-    if (self->store == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
-        return NULL;
-    }
+    if (self->store == NULL) return not_initialised();
     /* Building the events allocates, which may run the garbage collector, whose
      * finalizers may call get_events on this store again (same thread, or another
      * one if a finalizer releases the GIL): such a nested get must not refill the
@@ -466,10 +481,7 @@ done:
  * call releases the GIL, on a list of this call's own; the events are then built
  * holding it, with the keys' own name and epoch objects. */
 static PyObject *StoreBase_batch(StoreBase *self, PyObject *keys_arg) {
-    if (self->store == NULL || FastEventType == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
-        return NULL;
-    }
+    if (self->store == NULL || FastEventType == NULL) return not_initialised();
     if (!PyList_Check(keys_arg) && !PyTuple_Check(keys_arg)) Py_RETURN_NONE;
     /* A tuple of its own: the caller's list may change while the GIL is released. */
     PyObject *keys = PySequence_Tuple(keys_arg);
@@ -494,15 +506,13 @@ static PyObject *StoreBase_batch(StoreBase *self, PyObject *keys_arg) {
             Py_INCREF(out);
             goto done;
         }
-        unsigned long long epoch = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(key, 2));
-        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
-            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) goto done;
-            PyErr_Clear(); /* -1 (latest) or out of range: the general path */
+        int in_range = epoch_in_range(PyTuple_GET_ITEM(key, 2), &epochs[i]);
+        if (in_range < 0) goto done;
+        if (in_range == 0) { /* -1 (latest) or out of range: the general path */
             out = Py_None;
             Py_INCREF(out);
             goto done;
         }
-        epochs[i] = epoch;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *key = PyTuple_GET_ITEM(keys, i);
@@ -510,7 +520,7 @@ static PyObject *StoreBase_batch(StoreBase *self, PyObject *keys_arg) {
         if (id_of(self, PyTuple_GET_ITEM(key, 1), &signals[i]) < 0) goto done;
     }
     if (self->store == NULL) { /* _lookup ran Python code */
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        not_initialised();
         goto done;
     }
     noob_result code = noob_event_list_new(&list);
@@ -570,10 +580,7 @@ done:
  * types, None timestamps, epochs out of range, other shapes) down the Python path,
  * which accepts them or raises the right error; nothing is added before that. */
 static PyObject *StoreBase_add_many(StoreBase *self, PyObject *events_arg) {
-    if (self->store == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
-        return NULL;
-    }
+    if (self->store == NULL) return not_initialised();
     if (!PyList_Check(events_arg) && !PyTuple_Check(events_arg)) Py_RETURN_NONE;
     /* A tuple of its own: interning runs Python code, which could change a list. */
     PyObject *events = PySequence_Tuple(events_arg);
@@ -602,15 +609,13 @@ static PyObject *StoreBase_add_many(StoreBase *self, PyObject *events_arg) {
             Py_INCREF(out);
             goto done;
         }
-        unsigned long long epoch = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(event, 2));
-        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
-            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) goto done;
-            PyErr_Clear(); /* out of range: the Python path raises */
+        int in_range = epoch_in_range(PyTuple_GET_ITEM(event, 2), &epochs[i]);
+        if (in_range < 0) goto done;
+        if (in_range == 0) { /* out of range: the Python path raises */
             out = Py_None;
             Py_INCREF(out);
             goto done;
         }
-        epochs[i] = epoch;
         lens[i] = (size_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(event, 3));
         total += lens[i];
         stamps[i] = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(event, 4));
@@ -621,7 +626,7 @@ static PyObject *StoreBase_add_many(StoreBase *self, PyObject *events_arg) {
         if (id_or_intern(self, PyTuple_GET_ITEM(event, 1), &signals[i]) < 0) goto done;
     }
     if (self->store == NULL) { /* _intern ran Python code */
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
+        not_initialised();
         goto done;
     }
     joined = PyMem_Malloc(total > 0 ? total : 1);
@@ -678,20 +683,13 @@ static const char *const add_kwlist[] = {"node_id", "signal", "epoch", "value", 
 static PyObject *StoreBase_add_event(StoreBase *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     PyObject *given[5] = {NULL, NULL, NULL, NULL, NULL};
     if (parse_args("add_event", add_kwlist, 4, 5, args, nargs, kwnames, given) < 0) return NULL;
-    if (self->store == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
-        return NULL;
-    }
+    if (self->store == NULL) return not_initialised();
     PyObject *stamp = given[4] == NULL ? Py_None : given[4];
-    unsigned long long epoch = (unsigned long long)-1;
+    uint64_t epoch = 0;
     int usual = PyBytes_CheckExact(given[3]) && PyLong_Check(given[2]) && (stamp == Py_None || PyFloat_CheckExact(stamp));
     if (usual) {
-        epoch = PyLong_AsUnsignedLongLong(given[2]);
-        if (epoch == (unsigned long long)-1 && PyErr_Occurred()) {
-            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return NULL;
-            PyErr_Clear();
-            usual = 0;
-        }
+        usual = epoch_in_range(given[2], &epoch);
+        if (usual < 0) return NULL;
     }
     if (!usual) {
         PyObject *call[6] = {(PyObject *)self, given[0], given[1], given[2], given[3], stamp};
@@ -699,10 +697,7 @@ static PyObject *StoreBase_add_event(StoreBase *self, PyObject *const *args, Py_
     }
     uint32_t node, signal;
     if (id_or_intern(self, given[0], &node) < 0 || id_or_intern(self, given[1], &signal) < 0) return NULL;
-    if (self->store == NULL) { /* _intern ran Python code */
-        PyErr_SetString(PyExc_RuntimeError, "the event store was not initialised");
-        return NULL;
-    }
+    if (self->store == NULL) return not_initialised(); /* _intern ran Python code */
     double timestamp;
     if (stamp == Py_None) { /* now, as time.time() reads it */
         struct timespec now;
