@@ -279,6 +279,35 @@ fn split_by(
     })
 }
 
+/// One `noob_event_store_get_batch_into` of the keys given as columns,
+/// refilling `list` (used by this thread alone), then its views read.
+fn get_batch_into(
+    store: Store,
+    (nodes, signals, epochs): (&[u32], &[u32], &[u64]),
+    counts: &mut [usize],
+    list: *mut noob_event_list,
+) {
+    assert!(
+        signals.len() == nodes.len() && epochs.len() == nodes.len() && counts.len() == nodes.len()
+    );
+    // SAFETY: every array holds nodes.len() entries; the list is live and this thread's.
+    unsafe {
+        let code = noob_event_store_get_batch_into(
+            store.ptr(),
+            nodes.len(),
+            nodes.as_ptr(),
+            signals.as_ptr(),
+            epochs.as_ptr(),
+            counts.as_mut_ptr(),
+            list,
+        );
+        assert_eq!(code, NOOB_OK);
+        let (mut views, mut len) = (std::ptr::null(), 0);
+        noob_event_list_views(list, &mut views, &mut len);
+        black_box(views);
+    }
+}
+
 fn adds(c: &mut Criterion) {
     let events = workload::events(EVENTS, 7, 64);
     // Own nodes: as when a pipeline's nodes run on different workers. Own
@@ -602,22 +631,7 @@ fn gets(c: &mut Criterion) {
             let nodes: Vec<u32> = keys.iter().map(|k| k.0).collect();
             let signals: Vec<u32> = keys.iter().map(|k| k.1).collect();
             let epochs: Vec<u64> = keys.iter().map(|k| k.2).collect();
-            // SAFETY: arrays of 1,000 entries; the list is used by this thread alone.
-            unsafe {
-                let code = noob_event_store_get_batch_into(
-                    store.ptr(),
-                    1000,
-                    nodes.as_ptr(),
-                    signals.as_ptr(),
-                    epochs.as_ptr(),
-                    cold_counts.as_mut_ptr(),
-                    reused,
-                );
-                assert_eq!(code, NOOB_OK);
-                let (mut views, mut len) = (std::ptr::null(), 0);
-                noob_event_list_views(reused, &mut views, &mut len);
-                black_box(views);
-            }
+            get_batch_into(store, (&nodes, &signals, &epochs), &mut cold_counts, reused);
         })
     });
 
@@ -651,24 +665,7 @@ fn gets(c: &mut Criterion) {
     });
     let mut counts = vec![0usize; 1000];
     group.bench_function(BenchmarkId::new("batch, refilled list", 1000), |b| {
-        b.iter(|| {
-            // SAFETY: arrays of 1,000 entries; the list is used by this thread alone.
-            unsafe {
-                let code = noob_event_store_get_batch_into(
-                    store.ptr(),
-                    1000,
-                    nodes.as_ptr(),
-                    signals.as_ptr(),
-                    epochs.as_ptr(),
-                    counts.as_mut_ptr(),
-                    reused,
-                );
-                assert_eq!(code, NOOB_OK);
-                let (mut views, mut len) = (std::ptr::null(), 0);
-                noob_event_list_views(reused, &mut views, &mut len);
-                black_box(views);
-            }
-        })
+        b.iter(|| get_batch_into(store, (&nodes, &signals, &epochs), &mut counts, reused))
     });
     // SAFETY: made above, freed once.
     unsafe { noob_event_list_free(reused) };
